@@ -1,0 +1,53 @@
+#![doc = include_str!("../README.md")]
+
+mod accel;
+pub mod backend;
+pub mod config;
+pub mod cpu;
+mod error;
+mod metrics;
+pub mod parallel;
+pub mod reference;
+
+pub use accel::{Accel, MAX_LOG_NTT, check_ntt_size};
+pub use backend::{Backend, BackendKind, BlsTriple, Coset, NttDirection, Op};
+pub use config::{AccelConfig, BackendChoice, CrossoverTable, ProfileRow};
+pub use error::AccelError;
+pub use metrics::{Metrics, OpMetrics};
+
+/// Kernels exposed for tests and benches that compare fast paths with portable ones.
+pub mod kernels {
+    use ark_bn254::{Fr, G1Affine, G1Projective};
+
+    use crate::{backend::NttDirection, cpu, parallel::Parallelism};
+
+    /// The CPU MSM with an explicit strategy.
+    pub fn msm(bases: &[G1Affine], scalars: &[Fr], par: Parallelism) -> G1Projective {
+        cpu::msm::msm(bases, scalars, par)
+    }
+
+    /// The CPU NTT over Fr with an explicit strategy (`values.len()` a power of two).
+    pub fn ntt(values: &mut [Fr], direction: NttDirection, offset: Option<Fr>, par: Parallelism) {
+        cpu::ntt::ntt(values, direction, offset, par)
+    }
+
+    /// The CPU EC-NTT with an explicit strategy.
+    pub fn ec_ntt(points: &mut [G1Projective], direction: NttDirection, par: Parallelism) {
+        cpu::ntt::ntt(points, direction, None, par)
+    }
+
+    /// Number of signed-digit windows for a window width of `c` bits.
+    pub fn window_count(c: usize) -> usize {
+        cpu::msm::window_count(c)
+    }
+
+    /// The signed digits of `scalar` for window width `c` (2 ≤ c ≤ 16), lowest first.
+    pub fn signed_digits(scalar: &Fr, c: usize) -> Vec<i32> {
+        let mut out = vec![0; window_count(c)];
+        cpu::msm::recode(scalar, c, out.len(), &mut out);
+        out
+    }
+
+    /// Smallest MSM that takes the batch-affine path.
+    pub const BATCH_AFFINE_MIN: usize = cpu::msm::BATCH_AFFINE_MIN;
+}

@@ -1,0 +1,177 @@
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::CurveGroup;
+use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
+use doppio_accel::{AccelError, kernels, parallel::Parallelism, reference};
+use proptest::prelude::*;
+
+use crate::{accel, random_points, random_scalars};
+
+fn check(bases: &[G1Affine], scalars: &[Fr]) {
+    let expected = reference::naive_msm(bases, scalars);
+    let got = accel().msm(bases, scalars).unwrap();
+    assert_eq!(got.into_affine(), expected.into_affine(), "n = {}", bases.len());
+    let seq = kernels::msm(bases, scalars, Parallelism::Sequential);
+    assert_eq!(seq.into_affine(), got.into_affine(), "sequential vs parallel, n = {}", bases.len());
+}
+
+#[test]
+fn empty_msm_is_identity() {
+    assert!(accel().msm(&[], &[]).unwrap().is_zero());
+}
+
+#[test]
+fn length_mismatch_is_a_typed_error() {
+    let b = random_points(3, 1);
+    let s = random_scalars(2, 2);
+    assert_eq!(accel().msm(&b, &s), Err(AccelError::LengthMismatch { bases: 3, scalars: 2 }));
+}
+
+#[test]
+fn small_sizes_match_naive() {
+    for n in [1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 33, 100] {
+        check(&random_points(n, n as u64), &random_scalars(n, 1000 + n as u64));
+    }
+}
+
+#[test]
+fn sizes_around_the_batch_affine_threshold_match_naive() {
+    let t = kernels::BATCH_AFFINE_MIN;
+    for n in [t - 1, t, t + 1, 2 * t + 3] {
+        check(&random_points(n, n as u64), &random_scalars(n, 7 + n as u64));
+    }
+}
+
+#[test]
+fn large_sizes_match_arkworks() {
+    for n in [1 << 12, 5000] {
+        let b = random_points(n, 11);
+        let s = random_scalars(n, 12);
+        let got = accel().msm(&b, &s).unwrap();
+        assert_eq!(got.into_affine(), reference::arkworks_msm(&b, &s).into_affine(), "n = {n}");
+    }
+}
+
+#[test]
+fn special_scalars() {
+    let minus_one = -Fr::one();
+    let max = Fr::from_bigint(Fr::MODULUS_MINUS_ONE_DIV_TWO).unwrap();
+    let specials = [Fr::zero(), Fr::one(), minus_one, Fr::from(2u64), max, max + Fr::one()];
+    for n in [6, 300, 600] {
+        let b = random_points(n, 21);
+        let s: Vec<Fr> = (0..n).map(|i| specials[i % specials.len()]).collect();
+        check(&b, &s);
+    }
+}
+
+#[test]
+fn window_boundary_scalars() {
+    // 2^k - 1, 2^k and 2^k + 1 for every k exercise every carry in the signed recoding.
+    let mut s = Vec::new();
+    for k in 0..254u64 {
+        let p = Fr::from(2u64).pow([k]);
+        s.extend([p - Fr::one(), p, p + Fr::one()]);
+    }
+    let b = random_points(s.len(), 22);
+    check(&b, &s);
+    check(&b[..40], &s[..40]);
+}
+
+#[test]
+fn all_zero_scalars_give_identity() {
+    for n in [5, 700] {
+        let b = random_points(n, 23);
+        assert!(accel().msm(&b, &vec![Fr::zero(); n]).unwrap().is_zero());
+    }
+}
+
+#[test]
+fn identity_and_repeated_points() {
+    for n in [10, 513, 2000] {
+        let mut b = random_points(n, 24);
+        for i in (0..n).step_by(3) {
+            b[i] = G1Affine::identity();
+        }
+        for i in (1..n).step_by(5) {
+            b[i] = b[0];
+        }
+        check(&b, &random_scalars(n, 25));
+    }
+}
+
+#[test]
+fn all_equal_points_and_scalars() {
+    // Same point in the same bucket many times: doubling inside the batch-affine rounds.
+    for n in [9, 1024] {
+        let b = vec![random_points(1, 26)[0]; n];
+        let s = vec![random_scalars(1, 27)[0]; n];
+        check(&b, &s);
+    }
+}
+
+#[test]
+fn opposite_points_cancel() {
+    // P and −P with equal scalars land in one bucket and must cancel to the identity.
+    let n = 800;
+    let half = random_points(n / 2, 28);
+    let b: Vec<G1Affine> = half.iter().flat_map(|p| [*p, -*p]).collect();
+    let s: Vec<Fr> = random_scalars(n / 2, 29).into_iter().flat_map(|x| [x, x]).collect();
+    assert!(accel().msm(&b, &s).unwrap().is_zero());
+    let mut s2 = s.clone();
+    s2[0] += Fr::one();
+    check(&b, &s2);
+}
+
+#[test]
+fn batch_matches_single_msms_and_checks_lengths() {
+    let b = random_points(600, 30);
+    let vecs: Vec<Vec<Fr>> =
+        [0, 1, 17, 300, 600].iter().map(|&l| random_scalars(l, l as u64)).collect();
+    let refs: Vec<&[Fr]> = vecs.iter().map(|v| v.as_slice()).collect();
+    let got = accel().msm_batch(&b, &refs).unwrap();
+    for (v, g) in vecs.iter().zip(&got) {
+        assert_eq!(g.into_affine(), reference::naive_msm(&b[..v.len()], v).into_affine());
+    }
+    // Many small vectors take the across-vectors path.
+    let many: Vec<Vec<Fr>> = (0..9).map(|i| random_scalars(40, 100 + i)).collect();
+    let refs: Vec<&[Fr]> = many.iter().map(|v| v.as_slice()).collect();
+    let got = accel().msm_batch(&b, &refs).unwrap();
+    for (v, g) in many.iter().zip(&got) {
+        assert_eq!(g.into_affine(), reference::naive_msm(&b[..40], v).into_affine());
+    }
+    let long = random_scalars(601, 31);
+    assert_eq!(
+        accel().msm_batch(&b, &[&long[..10], &long]),
+        Err(AccelError::TooManyScalars { index: 1, len: 601, bases: 600 })
+    );
+}
+
+#[test]
+fn digits_recompose_the_scalar() {
+    // Σ d_w · 2^(w·c) = s for every window width, checked with exact integers in Fr.
+    let scalars = random_scalars(20, 32);
+    for c in 2..=16usize {
+        for s in scalars.iter().chain([&-Fr::one(), &Fr::zero()]) {
+            let mut sum = Fr::zero();
+            for (w, d) in doppio_accel::kernels::signed_digits(s, c).iter().enumerate() {
+                let top = w + 1 == doppio_accel::kernels::window_count(c);
+                let half = 1i32 << (c - 1);
+                assert!(if top { (0..=half).contains(d) } else { (-half..half).contains(d) });
+                sum += Fr::from(*d as i64) * Fr::from(2u64).pow([(w * c) as u64]);
+            }
+            assert_eq!(sum, *s, "c = {c}");
+        }
+    }
+    let _ = G1Projective::zero();
+    assert_eq!(Fr::MODULUS.num_bits(), 254);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn random_msms_match_naive(n in 0usize..400, seed in any::<u64>()) {
+        let b = random_points(n, seed);
+        let s = random_scalars(n, seed ^ 0x5eed);
+        let got = accel().msm(&b, &s).unwrap();
+        prop_assert_eq!(got.into_affine(), reference::naive_msm(&b, &s).into_affine());
+    }
+}
