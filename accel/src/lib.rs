@@ -5,6 +5,7 @@ pub mod backend;
 pub mod config;
 pub mod cpu;
 mod error;
+mod field;
 mod metrics;
 pub mod parallel;
 pub mod reference;
@@ -14,6 +15,25 @@ pub use backend::{Backend, BackendKind, BlsTriple, Coset, NttDirection, Op};
 pub use config::{AccelConfig, BackendChoice, CrossoverTable, ProfileRow};
 pub use error::AccelError;
 pub use metrics::{Metrics, OpMetrics};
+
+/// The CPU features this process detected at run time that matter to our kernels.
+pub fn cpu_features() -> Vec<&'static str> {
+    let mut out = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        macro_rules! probe {
+            ($($f:tt),*) => {$(if std::arch::is_x86_feature_detected!($f) { out.push($f) })*};
+        }
+        probe!("adx", "bmi2", "avx2", "avx512f", "avx512ifma");
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            out.push("neon");
+        }
+    }
+    out
+}
 
 /// Kernels exposed for tests and benches that compare fast paths with portable ones.
 pub mod kernels {
@@ -34,6 +54,37 @@ pub mod kernels {
     /// The CPU EC-NTT with an explicit strategy.
     pub fn ec_ntt(points: &mut [G1Projective], direction: NttDirection, par: Parallelism) {
         cpu::ntt::ntt(points, direction, None, par)
+    }
+
+    /// Forces the portable field arithmetic (`true`) or returns to run-time detection
+    /// (`false`), so tests and benches can compare the two paths. Process-wide.
+    pub fn force_portable_field(portable: bool) {
+        crate::field::force_portable(portable)
+    }
+
+    /// Whether the MULX/ADX field multiplication is in use.
+    pub fn field_uses_adx() -> bool {
+        crate::field::has_adx()
+    }
+
+    #[doc(hidden)]
+    pub fn mul_loop_portable(out: &mut [Fr], w: &[Fr]) {
+        use crate::field::{FrMod, fr, fr_limbs, mul_portable};
+        for _ in 0..1000 {
+            for (o, w) in out.iter_mut().zip(w) {
+                *o = fr(mul_portable::<FrMod>(fr_limbs(o), fr_limbs(w)));
+            }
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn mul_loop_mulx(out: &mut [Fr], w: &[Fr]) {
+        use crate::field::{FrMod, fr, fr_limbs, mul};
+        for _ in 0..1000 {
+            for (o, w) in out.iter_mut().zip(w) {
+                *o = fr(mul::<FrMod>(fr_limbs(o), fr_limbs(w)));
+            }
+        }
     }
 
     /// Number of signed-digit windows for a window width of `c` bits.

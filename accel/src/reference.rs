@@ -31,25 +31,21 @@ fn domain(n: usize, coset: Coset) -> Radix2EvaluationDomain<Fr> {
 }
 
 /// arkworks' `Radix2EvaluationDomain` transform (the NTT baseline), in place.
-pub fn arkworks_ntt(values: &mut [Fr], direction: NttDirection, coset: Coset) {
+pub fn arkworks_ntt(values: &mut Vec<Fr>, direction: NttDirection, coset: Coset) {
     let d = domain(values.len(), coset);
-    let mut v = values.to_vec();
     match direction {
-        NttDirection::Forward => d.fft_in_place(&mut v),
-        NttDirection::Inverse => d.ifft_in_place(&mut v),
+        NttDirection::Forward => d.fft_in_place(values),
+        NttDirection::Inverse => d.ifft_in_place(values),
     }
-    values.copy_from_slice(&v);
 }
 
 /// arkworks' FFT over G1 points (the EC-NTT baseline), in place.
-pub fn arkworks_ec_ntt(points: &mut [G1Projective], direction: NttDirection) {
+pub fn arkworks_ec_ntt(points: &mut Vec<G1Projective>, direction: NttDirection) {
     let d = domain(points.len(), Coset::None);
-    let mut v = points.to_vec();
     match direction {
-        NttDirection::Forward => d.fft_in_place(&mut v),
-        NttDirection::Inverse => d.ifft_in_place(&mut v),
+        NttDirection::Forward => d.fft_in_place(points),
+        NttDirection::Inverse => d.ifft_in_place(points),
     }
-    points.copy_from_slice(&v);
 }
 
 /// `O(n²)` DFT over any element with `Fr` scalars: `out[i] = Σ_j a_j · (g·ω^i)^j`

@@ -10,7 +10,10 @@ use ark_bn254::{Fq, Fr, G1Affine, G1Projective, g1::Config};
 use ark_ec::{AdditiveGroup, AffineRepr, short_weierstrass::Bucket};
 use ark_ff::{Field, One, PrimeField, Zero};
 
-use crate::parallel::Parallelism;
+use crate::{
+    field::{FqMod, add, fq, fq_limbs, mul, sub},
+    parallel::Parallelism,
+};
 
 type Xyzz = Bucket<Config>;
 
@@ -270,42 +273,64 @@ pub(crate) fn add_pairs(
     let get = |i: u32| (i != NO_POINT).then(|| &src[i as usize]);
     for (block, out) in jobs.chunks(INVERSION_BLOCK).zip(out.chunks_mut(INVERSION_BLOCK)) {
         scratch.clear();
-        let mut acc = Fq::one();
+        let mut acc = *fq_limbs(&Fq::one());
         for &(a, b) in block {
-            scratch.push(acc);
-            let (p, q) = (&src[a as usize], get(b));
-            match classify(p, q) {
-                Kind::Add => acc *= q.map_or(Fq::one(), |q| q.x) - p.x,
-                Kind::Double => acc *= p.y.double(),
-                _ => {}
+            scratch.push(fq(acc));
+            let p = &src[a as usize];
+            if let Some(den) = denominator(p, get(b)) {
+                acc = mul::<FqMod>(&acc, &den);
             }
         }
         // Every factor is non-zero: x-coordinates differ, and BN254 G1 has no point with y = 0.
-        let mut inv = acc.inverse().unwrap_or_else(Fq::zero);
+        let mut inv = *fq_limbs(&fq(acc).inverse().unwrap_or_else(Fq::zero));
         for (k, &(a, b)) in block.iter().enumerate().rev() {
             let (p, q) = (&src[a as usize], get(b));
-            out[k] = match (classify(p, q), q) {
-                (Kind::Add, Some(q)) => {
-                    let i = inv * scratch[k];
-                    inv *= q.x - p.x;
-                    let lambda = (q.y - p.y) * i;
-                    let x3 = lambda.square() - p.x - q.x;
-                    G1Affine::new_unchecked(x3, lambda * (p.x - x3) - p.y)
+            out[k] = match denominator(p, q) {
+                Some(den) => {
+                    let i = mul::<FqMod>(&inv, fq_limbs(&scratch[k]));
+                    inv = mul::<FqMod>(&inv, &den);
+                    affine_sum(p, q, &i)
                 }
-                (Kind::Double, _) => {
-                    let i = inv * scratch[k];
-                    inv *= p.y.double();
-                    let xx = p.x.square();
-                    let lambda = (xx.double() + xx) * i;
-                    let x3 = lambda.square() - p.x.double();
-                    G1Affine::new_unchecked(x3, lambda * (p.x - x3) - p.y)
-                }
-                (Kind::CopySecond, Some(q)) => *q,
-                (Kind::Zero, _) => G1Affine::identity(),
-                _ => *p,
+                None => match classify(p, q) {
+                    Kind::CopySecond => *q.unwrap_or(p),
+                    Kind::Zero => G1Affine::identity(),
+                    _ => *p,
+                },
             };
         }
     }
+}
+
+/// The denominator of the slope of `p + q` when it needs one: `x_q − x_p` for an
+/// addition, `2·y_p` for a doubling.
+#[inline(always)]
+fn denominator(p: &G1Affine, q: Option<&G1Affine>) -> Option<[u64; 4]> {
+    match (classify(p, q), q) {
+        (Kind::Add, Some(q)) => Some(sub::<FqMod>(fq_limbs(&q.x), fq_limbs(&p.x))),
+        (Kind::Double, _) => Some(add::<FqMod>(fq_limbs(&p.y), fq_limbs(&p.y))),
+        _ => None,
+    }
+}
+
+/// `p + q` (or `2p` when `q` is absent or equal) given the inverse of the denominator.
+#[inline(always)]
+fn affine_sum(p: &G1Affine, q: Option<&G1Affine>, den_inv: &[u64; 4]) -> G1Affine {
+    let (px, py) = (fq_limbs(&p.x), fq_limbs(&p.y));
+    let (lambda, qx) = match q {
+        Some(q) if q.x != p.x => {
+            let dy = sub::<FqMod>(fq_limbs(&q.y), py);
+            (mul::<FqMod>(&dy, den_inv), *fq_limbs(&q.x))
+        }
+        _ => {
+            // Doubling on y² = x³ + 3: λ = 3x² / 2y.
+            let xx = mul::<FqMod>(px, px);
+            let three_xx = add::<FqMod>(&add::<FqMod>(&xx, &xx), &xx);
+            (mul::<FqMod>(&three_xx, den_inv), *px)
+        }
+    };
+    let x3 = sub::<FqMod>(&sub::<FqMod>(&mul::<FqMod>(&lambda, &lambda), px), &qx);
+    let y3 = sub::<FqMod>(&mul::<FqMod>(&lambda, &sub::<FqMod>(px, &x3)), py);
+    G1Affine::new_unchecked(fq(x3), fq(y3))
 }
 
 /// Many MSMs over shared bases: across vectors when there are enough of them to keep the

@@ -13,10 +13,16 @@ use std::sync::{Arc, Mutex};
 use ark_bn254::{Fr, G1Projective};
 use ark_ff::{FftField, Field, One};
 
-use crate::{backend::NttDirection, parallel::Parallelism};
+use crate::{
+    backend::NttDirection,
+    field::{self, FrMod, fr, fr_limbs},
+    parallel::Parallelism,
+};
 
 /// Sub-transforms of at most this many elements are done in one go, in cache.
-const BLOCK: usize = 1 << 11;
+const BLOCK: usize = 1 << 13;
+/// Parallel transforms split down to sub-transforms of at least this size.
+const MIN_LEAF: usize = 1 << 9;
 /// Twiddle tables up to this log-size are kept for later calls.
 const MAX_CACHED_LOG: u32 = 22;
 
@@ -33,15 +39,17 @@ pub(crate) trait NttElem: Copy + Send + Sync {
 impl NttElem for Fr {
     #[inline(always)]
     fn butterfly(a: &mut Self, b: &mut Self, w: &Fr) {
-        let t = *a - *b;
-        *a += *b;
-        *b = t * w;
+        let (x, y) = (fr_limbs(a), fr_limbs(b));
+        let t = field::sub::<FrMod>(x, y);
+        *a = fr(field::add::<FrMod>(x, y));
+        *b = fr(field::mul::<FrMod>(&t, fr_limbs(w)));
     }
     #[inline(always)]
     fn butterfly_unit(a: &mut Self, b: &mut Self) {
-        let t = *a - *b;
-        *a += *b;
-        *b = t;
+        let (x, y) = (fr_limbs(a), fr_limbs(b));
+        let t = field::sub::<FrMod>(x, y);
+        *a = fr(field::add::<FrMod>(x, y));
+        *b = fr(t);
     }
     #[inline(always)]
     fn scale(&mut self, s: &Fr) {
@@ -68,31 +76,28 @@ impl NttElem for G1Projective {
     }
 }
 
-/// Powers of the `n`-th root of unity used by a transform of size `n = 2^log_n`.
+/// Powers of the roots of unity used by a transform of size `n = 2^log_n`.
 pub(crate) struct Twiddles {
-    log_n: u32,
-    /// `ω_n^j` for `j < n/2` (only when `n > BLOCK`).
-    big: Vec<Fr>,
-    /// For each layer half-size `h = 1, 2, 4, …, min(n, BLOCK)/2`: `ω_{2h}^j`, `j < h`,
-    /// stored from offset `h - 1`.
-    small: Vec<Fr>,
+    /// `levels[k][j] = ω_(2^k)^j` for `j < 2^(k-1)`, for every sub-transform size up to
+    /// `n`: each sub-transform reads its twiddles contiguously instead of striding
+    /// through the top table. About `n` field elements in all.
+    levels: Vec<Vec<Fr>>,
 }
 
 impl Twiddles {
     fn new(log_n: u32, par: Parallelism) -> Self {
         let n = 1usize << log_n;
         let omega = Fr::get_root_of_unity(n as u64).expect("BN254 Fr has 2-adicity 28");
-        let big = if n > BLOCK { powers(omega, n / 2, par) } else { Vec::new() };
-        let top = n.min(BLOCK);
-        let mut small = Vec::with_capacity(top.saturating_sub(1));
-        let mut h = 1;
-        while h < top {
-            // ω_{2h} = ω_n^(n / 2h).
-            let root = omega.pow([(n / (2 * h)) as u64]);
-            small.extend(powers(root, h, Parallelism::Sequential));
-            h *= 2;
-        }
-        Twiddles { log_n, big, small }
+        let top = powers(omega, n / 2, par);
+        let mut levels: Vec<Vec<Fr>> = (1..log_n)
+            .map(|k| {
+                let stride = n >> k;
+                (0..1usize << (k - 1)).map(|j| top[j * stride]).collect()
+            })
+            .collect();
+        levels.insert(0, Vec::new());
+        levels.push(top);
+        Twiddles { levels }
     }
 
     /// Cached twiddles for size `2^log_n`.
@@ -114,9 +119,10 @@ impl Twiddles {
         t
     }
 
+    /// `ω_m^j` for `j < m/2`.
     #[inline(always)]
-    fn layer(&self, h: usize) -> &[Fr] {
-        &self.small[h - 1..2 * h - 1]
+    fn for_size(&self, m: usize) -> &[Fr] {
+        &self.levels[m.trailing_zeros() as usize]
     }
 }
 
@@ -182,34 +188,43 @@ fn forward<T: NttElem>(values: &mut [T], tw: &Twiddles, par: Parallelism) {
     bit_reverse(values, par);
 }
 
+/// Size of the sub-transforms finished in one go: cache-sized, and small enough that
+/// every worker gets at least two.
+fn leaf_size(n: usize, par: Parallelism) -> usize {
+    BLOCK.min((n / (2 * par.workers())).max(MIN_LEAF))
+}
+
 /// Decimation in frequency: natural order in, bit-reversed order out.
 pub(crate) fn dif<T: NttElem>(x: &mut [T], tw: &Twiddles, par: Parallelism) {
+    dif_rec(x, tw, leaf_size(x.len(), par), par)
+}
+
+fn dif_rec<T: NttElem>(x: &mut [T], tw: &Twiddles, leaf: usize, par: Parallelism) {
     let n = x.len();
-    if n <= BLOCK {
+    if n <= leaf {
         dif_block(x, tw);
         return;
     }
-    // ω_n^j = big[j · stride] for this sub-transform of size n.
-    let stride = (1usize << tw.log_n) / n;
-    if n >= 4 * BLOCK {
-        radix4_layer(x, tw, stride, par);
+    let w = tw.for_size(n);
+    if n >= 4 * leaf {
+        radix4_layer(x, w, par);
         let q = n / 4;
         let (x01, x23) = x.split_at_mut(2 * q);
         let (x0, x1) = x01.split_at_mut(q);
         let (x2, x3) = x23.split_at_mut(q);
         par.join(
-            || par.join(|| dif(x0, tw, par), || dif(x1, tw, par)),
-            || par.join(|| dif(x2, tw, par), || dif(x3, tw, par)),
+            || par.join(|| dif_rec(x0, tw, leaf, par), || dif_rec(x1, tw, leaf, par)),
+            || par.join(|| dif_rec(x2, tw, leaf, par), || dif_rec(x3, tw, leaf, par)),
         );
     } else {
-        radix2_layer(x, tw, stride, par);
+        radix2_layer(x, w, par);
         let (lo, hi) = x.split_at_mut(n / 2);
-        par.join(|| dif(lo, tw, par), || dif(hi, tw, par));
+        par.join(|| dif_rec(lo, tw, leaf, par), || dif_rec(hi, tw, leaf, par));
     }
 }
 
-/// One DIF layer over the whole (sub-)array: pairs `(j, j + n/2)`.
-fn radix2_layer<T: NttElem>(x: &mut [T], tw: &Twiddles, stride: usize, par: Parallelism) {
+/// One DIF layer over the whole (sub-)array: pairs `(j, j + n/2)`; `w[j] = ω_n^j`.
+fn radix2_layer<T: NttElem>(x: &mut [T], w: &[Fr], par: Parallelism) {
     let h = x.len() / 2;
     let (lo, hi) = x.split_at_mut(h);
     let chunk = par.chunk_len(h, 1 << 10);
@@ -220,14 +235,15 @@ fn radix2_layer<T: NttElem>(x: &mut [T], tw: &Twiddles, stride: usize, par: Para
             if j == 0 {
                 T::butterfly_unit(a, b);
             } else {
-                T::butterfly(a, b, &tw.big[j * stride]);
+                T::butterfly(a, b, &w[j]);
             }
         }
     });
 }
 
-/// Two DIF layers fused: quadruples `(j, j + q, j + 2q, j + 3q)`, `q = n/4`.
-fn radix4_layer<T: NttElem>(x: &mut [T], tw: &Twiddles, stride: usize, par: Parallelism) {
+/// Two DIF layers fused: quadruples `(j, j + q, j + 2q, j + 3q)`, `q = n/4`;
+/// `w[j] = ω_n^j`.
+fn radix4_layer<T: NttElem>(x: &mut [T], w: &[Fr], par: Parallelism) {
     let q = x.len() / 4;
     let (x01, x23) = x.split_at_mut(2 * q);
     let (x0, x1) = x01.split_at_mut(q);
@@ -243,17 +259,17 @@ fn radix4_layer<T: NttElem>(x: &mut [T], tw: &Twiddles, stride: usize, par: Para
             if j == 0 {
                 T::butterfly_unit(a0, a2);
             } else {
-                T::butterfly(a0, a2, &tw.big[j * stride]);
+                T::butterfly(a0, a2, &w[j]);
             }
-            T::butterfly(a1, a3, &tw.big[(j + q) * stride]);
+            T::butterfly(a1, a3, &w[j + q]);
             // Layer n/4 on both halves: (j, j+q) by ω_(n/2)^j = ω_n^(2j).
             if j == 0 {
                 T::butterfly_unit(a0, a1);
                 T::butterfly_unit(a2, a3);
             } else {
-                let w = &tw.big[2 * j * stride];
-                T::butterfly(a0, a1, w);
-                T::butterfly(a2, a3, w);
+                let w2 = &w[2 * j];
+                T::butterfly(a0, a1, w2);
+                T::butterfly(a2, a3, w2);
             }
         }
     });
@@ -263,7 +279,7 @@ fn radix4_layer<T: NttElem>(x: &mut [T], tw: &Twiddles, stride: usize, par: Para
 fn dif_block<T: NttElem>(x: &mut [T], tw: &Twiddles) {
     let mut h = x.len() / 2;
     while h >= 1 {
-        let w = tw.layer(h);
+        let w = tw.for_size(2 * h);
         for block in x.chunks_exact_mut(2 * h) {
             let (lo, hi) = block.split_at_mut(h);
             T::butterfly_unit(&mut lo[0], &mut hi[0]);

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The project's test command (README "Run the tests"; CI runs it through .ci/run).
+# Installs what it needs, then: formatting, clippy with warnings denied, every test,
+# the benches compiled, and a smoke run of the hardware profile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo not found: install Rust with rustup (https://rustup.rs) and retry" >&2
+    exit 1
+fi
+if command -v rustup >/dev/null 2>&1; then
+    step "toolchain components"
+    rustup component add rustfmt clippy >/dev/null
+fi
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (warnings denied)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "benches compile"
+cargo test --workspace --benches --no-run --locked
+
+step "hardware profile smoke run (hwprofile --quick --json)"
+out=$(mktemp)
+cargo run --locked -q -p doppio-benches --bin hwprofile -- --quick --json --budget-ms 20 >"$out"
+python3 -c 'import json,sys; rows=json.load(open(sys.argv[1])); assert rows and all({"op","size","backend","ms","baseline","baseline_ms"} <= r.keys() for r in rows), rows; print(len(rows), "profile rows")' "$out"
+rm -f "$out"
+
+echo
+echo "all checks passed"
