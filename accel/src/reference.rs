@@ -5,12 +5,12 @@ use ark_bn254::{Fr, G1Affine, G1Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{FftField, Field, One, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-use blst::{
-    blst_p1, blst_p1_add_or_double_affine, blst_p1_affine, blst_p2, blst_p2_add_or_double_affine,
-    blst_p2_affine,
-};
+use blst::{blst_p1, blst_p1_affine, blst_p2, blst_p2_affine};
 
-use crate::backend::{Coset, NttDirection};
+use crate::{
+    backend::{Coset, NttDirection},
+    cpu::bls,
+};
 
 /// `Σ sᵢ·Pᵢ` one scalar multiplication at a time.
 pub fn naive_msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
@@ -92,24 +92,12 @@ where
 
 /// Sum of G1 points added one at a time (what blst's aggregation does).
 pub fn blst_serial_sum_g1(points: &[blst_p1_affine]) -> blst_p1 {
-    let mut acc = blst_p1::default();
-    for p in points {
-        let prev = acc;
-        // SAFETY: all pointers refer to live, initialised points.
-        unsafe { blst_p1_add_or_double_affine(&mut acc, &prev, p) };
-    }
-    acc
+    bls::serial_sum::<bls::G1>(points)
 }
 
 /// Sum of G2 points added one at a time.
 pub fn blst_serial_sum_g2(points: &[blst_p2_affine]) -> blst_p2 {
-    let mut acc = blst_p2::default();
-    for p in points {
-        let prev = acc;
-        // SAFETY: all pointers refer to live, initialised points.
-        unsafe { blst_p2_add_or_double_affine(&mut acc, &prev, p) };
-    }
-    acc
+    bls::serial_sum::<bls::G2>(points)
 }
 
 /// Normalises a batch of projective points for comparison.

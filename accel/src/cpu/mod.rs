@@ -3,6 +3,7 @@
 pub(crate) mod bls;
 pub(crate) mod msm;
 pub(crate) mod ntt;
+pub(crate) mod xyzz;
 
 use ark_bn254::{Fr, G1Affine, G1Projective};
 use blst::{blst_p1, blst_p1_affine, blst_p2, blst_p2_affine};
@@ -92,11 +93,11 @@ impl Backend for CpuBackend {
     }
 
     fn bls_sum_g1(&self, points: &[blst_p1_affine]) -> blst_p1 {
-        self.run(|par| bls::sum_g1(points, par))
+        self.run(|par| bls::sum::<bls::G1>(points, par))
     }
 
     fn bls_sum_g2(&self, points: &[blst_p2_affine]) -> blst_p2 {
-        self.run(|par| bls::sum_g2(points, par))
+        self.run(|par| bls::sum::<bls::G2>(points, par))
     }
 
     fn bls_batch_verify(&self, triples: &[BlsTriple<'_>], dst: &[u8], randomness: &[u64]) -> bool {

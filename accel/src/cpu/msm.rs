@@ -6,16 +6,15 @@
 //! addition arkworks uses). Below [`BATCH_AFFINE_MIN`] points, buckets accumulate
 //! directly in XYZZ form, where sorting would not pay.
 
-use ark_bn254::{Fq, Fr, G1Affine, G1Projective, g1::Config};
-use ark_ec::{AdditiveGroup, AffineRepr, short_weierstrass::Bucket};
+use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
+use ark_ec::{AdditiveGroup, AffineRepr};
 use ark_ff::{Field, One, PrimeField, Zero};
 
+use super::xyzz::{Xyzz, running_sum};
 use crate::{
     field::{FqMod, add, fq, fq_limbs, mul, sub},
     parallel::Parallelism,
 };
-
-type Xyzz = Bucket<Config>;
 
 /// Bits in a BN254 scalar.
 const SCALAR_BITS: usize = 254;
@@ -51,8 +50,11 @@ pub(crate) fn msm(bases: &[G1Affine], scalars: &[Fr], par: Parallelism) -> G1Pro
 pub(crate) fn window_bits(n: usize, batch_affine: bool) -> usize {
     let add = if batch_affine { 1.0 } else { XYZZ_COST };
     let cost = |c: usize| {
-        let buckets = (1usize << (c - 1)) as f64;
-        window_count(c) as f64 * (n as f64 * add + 2.0 * buckets * XYZZ_COST)
+        let buckets = 1usize << (c - 1);
+        // Split reduction: two batch-affine additions per bucket plus sorting.
+        let reduce =
+            if batch_affine && buckets >= SPLIT_REDUCTION_MIN { 2.2 } else { 2.0 * XYZZ_COST };
+        window_count(c) as f64 * (n as f64 * add + buckets as f64 * reduce)
     };
     (2..=16).min_by(|a, b| cost(*a).total_cmp(&cost(*b))).unwrap_or(8)
 }
@@ -156,18 +158,18 @@ pub(crate) fn window_sum_xyzz(bases: &[G1Affine], digits: &[i32], c: usize) -> G
     let mut buckets = vec![Xyzz::ZERO; 1 << (c - 1)];
     for (p, &d) in bases.iter().zip(digits) {
         match d.signum() {
-            1 => buckets[d as usize - 1] += p,
-            -1 => buckets[d.unsigned_abs() as usize - 1] -= p,
+            1 => buckets[d as usize - 1].add_affine(p),
+            -1 => buckets[d.unsigned_abs() as usize - 1].sub_affine(p),
             _ => {}
         }
     }
     let mut running = Xyzz::ZERO;
     let mut total = Xyzz::ZERO;
     for b in buckets.iter().rev() {
-        running += b;
-        total += &running;
+        running.add_assign(b);
+        total.add_assign(&running);
     }
-    total.into()
+    total.into_projective()
 }
 
 /// One window with buckets reduced by batch-affine pairwise additions.
@@ -177,9 +179,64 @@ pub(crate) fn window_sum_batch_affine(
     c: usize,
 ) -> G1Projective {
     let buckets = 1usize << (c - 1);
-    let (mut points, mut lens) = sort_into_buckets(bases, digits, buckets);
-    let mut next = Vec::with_capacity(points.len() / 2 + buckets);
-    let mut jobs = Vec::with_capacity(points.len() / 2 + buckets);
+    let (points, lens) = sort_into_buckets(buckets, |f| {
+        for (p, &d) in bases.iter().zip(digits) {
+            if d != 0 {
+                f(d.unsigned_abs() as usize - 1, p, d < 0);
+            }
+        }
+    });
+    let (points, lens) = reduce_buckets(points, lens);
+    weighted_sum(&dense(&points, &lens))
+}
+
+/// Below this many buckets the weighted sum is a plain running sum.
+const SPLIT_REDUCTION_MIN: usize = 1 << 8;
+
+/// `Σ (b+1)·B_b`. With many buckets, weights are split as `w = u·S + v`:
+/// `Σ w·B_w = S·Σ u·R_u + Σ v·C_v` with row sums `R_u = Σ_v B_(uS+v)` and column sums
+/// `C_v = Σ_u B_(uS+v)`. The row and column sums are one more bucket accumulation done
+/// with batch-affine additions (two cheap additions per bucket instead of the two XYZZ
+/// additions of a running sum); only √-sized running sums remain.
+fn weighted_sum(buckets: &[Option<&G1Affine>]) -> G1Projective {
+    let nb = buckets.len();
+    if nb < SPLIT_REDUCTION_MIN {
+        return running_sum(buckets.iter().rev().copied());
+    }
+    let s = nb.trailing_zeros().div_ceil(2);
+    let (width, rows) = (1usize << s, (nb >> s) + 1);
+    // Bucket space: row u ≥ 1 at u - 1, column v ≥ 1 at rows - 1 + v - 1.
+    let (points, lens) = sort_into_buckets(rows - 1 + width - 1, |f| {
+        for (b, p) in buckets.iter().enumerate() {
+            let Some(p) = p else { continue };
+            let (u, v) = ((b + 1) >> s, (b + 1) & (width - 1));
+            if u > 0 {
+                f(u - 1, p, false);
+            }
+            if v > 0 {
+                f(rows - 1 + v - 1, p, false);
+            }
+        }
+    });
+    let (points, lens) = reduce_buckets(points, lens);
+    let sums = dense(&points, &lens);
+    let mut total = running_sum(sums[..rows - 1].iter().rev().copied());
+    for _ in 0..s {
+        total.double_in_place();
+    }
+    total + running_sum(sums[rows - 1..].iter().rev().copied())
+}
+
+/// Each bucket's single point (or none) after [`reduce_buckets`].
+fn dense<'a>(points: &'a [G1Affine], lens: &[u32]) -> Vec<Option<&'a G1Affine>> {
+    let mut next = points.iter();
+    lens.iter().map(|&l| if l == 1 { next.next() } else { None }).collect()
+}
+
+/// Halves every bucket's list round by round until each holds at most one point.
+fn reduce_buckets(mut points: Vec<G1Affine>, mut lens: Vec<u32>) -> (Vec<G1Affine>, Vec<u32>) {
+    let mut next = Vec::with_capacity(points.len() / 2 + lens.len());
+    let mut jobs = Vec::with_capacity(points.len() / 2 + lens.len());
     let mut scratch = Vec::with_capacity(INVERSION_BLOCK);
     while lens.iter().any(|&l| l > 1) {
         jobs.clear();
@@ -198,31 +255,19 @@ pub(crate) fn window_sum_batch_affine(
         add_pairs(&points, &jobs, &mut next, &mut scratch);
         std::mem::swap(&mut points, &mut next);
     }
-    let mut running = Xyzz::ZERO;
-    let mut total = Xyzz::ZERO;
-    let mut index = points.len();
-    for &len in lens.iter().rev() {
-        if len == 1 {
-            index -= 1;
-            running += &points[index];
-        }
-        total += &running;
-    }
-    total.into()
+    (points, lens)
 }
 
-/// Counting sort of the window's (signed) points by bucket `|digit| - 1`.
+/// Counting sort of points into `buckets` lists. `visit` calls its argument with
+/// `(bucket, point, negate)` for every item, the same way each time (it runs twice):
+/// sorted copies are written once and then read sequentially by every round, which
+/// measured faster than sorting indices and gathering the points at random.
 fn sort_into_buckets(
-    bases: &[G1Affine],
-    digits: &[i32],
     buckets: usize,
+    visit: impl Fn(&mut dyn FnMut(usize, &G1Affine, bool)),
 ) -> (Vec<G1Affine>, Vec<u32>) {
     let mut lens = vec![0u32; buckets];
-    for &d in digits {
-        if d != 0 {
-            lens[d.unsigned_abs() as usize - 1] += 1;
-        }
-    }
+    visit(&mut |b, _, _| lens[b] += 1);
     let mut cursor = Vec::with_capacity(buckets);
     let mut total = 0u32;
     for &l in &lens {
@@ -230,13 +275,10 @@ fn sort_into_buckets(
         total += l;
     }
     let mut points = vec![G1Affine::identity(); total as usize];
-    for (p, &d) in bases.iter().zip(digits) {
-        if d != 0 {
-            let b = d.unsigned_abs() as usize - 1;
-            points[cursor[b] as usize] = if d > 0 { *p } else { -*p };
-            cursor[b] += 1;
-        }
-    }
+    visit(&mut |b, p, negate| {
+        points[cursor[b] as usize] = if negate { -*p } else { *p };
+        cursor[b] += 1;
+    });
     (points, lens)
 }
 

@@ -25,6 +25,9 @@ struct Cli {
     /// Also write the output to this file.
     #[arg(long)]
     out: Option<std::path::PathBuf>,
+    /// Also write the JSON array to this file (whatever the output format).
+    #[arg(long)]
+    json_out: Option<std::path::PathBuf>,
     /// Time budget per measurement in milliseconds (at least 3 runs are always made).
     #[arg(long, default_value_t = 300)]
     budget_ms: u64,
@@ -71,6 +74,10 @@ fn main() -> anyhow::Result<()> {
         format!("{}\n{}", machine_summary(&accel), sweep::markdown(&rows))
     };
     std::io::stdout().write_all(text.as_bytes())?;
+    if let Some(path) = &cli.json_out {
+        let json = serde_json::to_string_pretty(&rows)? + "\n";
+        std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
     if let Some(path) = &cli.out {
         std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
     }
