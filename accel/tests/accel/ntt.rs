@@ -176,3 +176,23 @@ proptest! {
         prop_assert_eq!(v, input);
     }
 }
+
+#[test]
+#[ignore = "slow: 2^26 elements (about 6 GiB with twiddles); run with --ignored"]
+fn slow_largest_ntt_round_trips_and_evaluates() {
+    // The largest supported size: output 1 must equal Σ a_j·ω^j, and the inverse must
+    // give the input back.
+    let n = 1usize << MAX_LOG_NTT;
+    let input = random_scalars(n, 90);
+    let mut v = input.clone();
+    accel().ntt(&mut v, NttDirection::Forward, Coset::None).unwrap();
+    let omega = Fr::get_root_of_unity(n as u64).unwrap();
+    let (mut x, mut expected) = (Fr::from(1u64), Fr::zero());
+    for a in &input {
+        expected += *a * x;
+        x *= omega;
+    }
+    assert_eq!(v[1], expected);
+    accel().ntt(&mut v, NttDirection::Inverse, Coset::None).unwrap();
+    assert!(v == input, "2^{MAX_LOG_NTT} round trip");
+}
