@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's test command (README "Run the tests"; CI runs it through .ci/run).
+# The project's test command (README "Quick start"; CI runs it through .ci/run).
 # Installs what it needs, then: formatting, clippy with warnings denied, every test,
 # the benches compiled, and a smoke run of the hardware profile.
 set -euo pipefail
@@ -11,10 +11,17 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo not found: install Rust with rustup (https://rustup.rs) and retry" >&2
     exit 1
 fi
+step "toolchain components"
 if command -v rustup >/dev/null 2>&1; then
-    step "toolchain components"
-    rustup component add rustfmt clippy >/dev/null
+    rustup component add rustfmt clippy >/dev/null 2>&1 ||
+        echo "note: rustup could not add rustfmt/clippy (offline?); using what is installed"
 fi
+for tool in fmt clippy; do
+    if ! cargo "$tool" --version >/dev/null 2>&1; then
+        echo "cargo $tool is missing: install it with 'rustup component add ${tool/fmt/rustfmt}'" >&2
+        exit 1
+    fi
+done
 
 step "cargo fmt --check"
 cargo fmt --all --check
