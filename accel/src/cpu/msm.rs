@@ -3,8 +3,10 @@
 //! For each window, points are counting-sorted by bucket; every bucket's list is then
 //! halved round by round with affine additions whose denominators share one field
 //! inversion per block (about 5M + 1S per addition, against 8M + 2S for the XYZZ mixed
-//! addition arkworks uses). Below [`BATCH_AFFINE_MIN`] points, buckets accumulate
-//! directly in XYZZ form, where sorting would not pay.
+//! addition arkworks uses). The weighted bucket sum `Σ (b+1)·B_b` is split into row and
+//! column sums so that it, too, is mostly batch-affine ([`weighted_sum`]). Below
+//! [`BATCH_AFFINE_MIN`] points, buckets accumulate directly in XYZZ form, where sorting
+//! would not pay.
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::{AdditiveGroup, AffineRepr};
