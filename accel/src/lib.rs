@@ -67,26 +67,6 @@ pub mod kernels {
         crate::field::has_adx()
     }
 
-    #[doc(hidden)]
-    pub fn mul_loop_portable(out: &mut [Fr], w: &[Fr]) {
-        use crate::field::{FrMod, fr, fr_limbs, mul_portable};
-        for _ in 0..1000 {
-            for (o, w) in out.iter_mut().zip(w) {
-                *o = fr(mul_portable::<FrMod>(fr_limbs(o), fr_limbs(w)));
-            }
-        }
-    }
-
-    #[doc(hidden)]
-    pub fn mul_loop_mulx(out: &mut [Fr], w: &[Fr]) {
-        use crate::field::{FrMod, fr, fr_limbs, mul};
-        for _ in 0..1000 {
-            for (o, w) in out.iter_mut().zip(w) {
-                *o = fr(mul::<FrMod>(fr_limbs(o), fr_limbs(w)));
-            }
-        }
-    }
-
     /// Number of signed-digit windows for a window width of `c` bits.
     pub fn window_count(c: usize) -> usize {
         cpu::msm::window_count(c)

@@ -312,14 +312,14 @@ pub(crate) fn add_pairs(
     src: &[G1Affine],
     jobs: &[(u32, u32)],
     out: &mut [G1Affine],
-    scratch: &mut Vec<Fq>,
+    scratch: &mut Vec<[u64; 4]>,
 ) {
     let get = |i: u32| (i != NO_POINT).then(|| &src[i as usize]);
     for (block, out) in jobs.chunks(INVERSION_BLOCK).zip(out.chunks_mut(INVERSION_BLOCK)) {
         scratch.clear();
         let mut acc = *fq_limbs(&Fq::one());
         for &(a, b) in block {
-            scratch.push(fq(acc));
+            scratch.push(acc);
             let p = &src[a as usize];
             if let Some(den) = denominator(p, get(b)) {
                 acc = mul::<FqMod>(&acc, &den);
@@ -331,7 +331,7 @@ pub(crate) fn add_pairs(
             let (p, q) = (&src[a as usize], get(b));
             out[k] = match denominator(p, q) {
                 Some(den) => {
-                    let i = mul::<FqMod>(&inv, fq_limbs(&scratch[k]));
+                    let i = mul::<FqMod>(&inv, &scratch[k]);
                     inv = mul::<FqMod>(&inv, &den);
                     affine_sum(p, q, &i)
                 }

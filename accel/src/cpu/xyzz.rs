@@ -2,7 +2,7 @@
 //! arithmetic: `x = X/ZZ`, `y = Y/ZZZ`, `ZZ³ = ZZZ²`; `ZZ = 0` is the identity.
 //!
 //! Formulas from the Explicit-Formulas Database (`g1p/auto-shortw-xyzz.html`, a = 0):
-//! `madd-2008-s`, `add-2008-s`, `dbl-2008-s`, `mdbl-2008-s`.
+//! `madd-2008-s`, `add-2008-s`, `dbl-2008-s`.
 
 use ark_bn254::{Fq, G1Affine, G1Projective, g1::Config};
 use ark_ec::{AffineRepr, short_weierstrass::Bucket};
@@ -75,7 +75,9 @@ impl Xyzz {
         let p = sub(&u2, &self.x);
         let r = sub(&s2, &self.y);
         if p == ZERO {
-            *self = if r == ZERO { Self::double_xy(x2, y2) } else { Self::ZERO };
+            // Equal points (rare): double them as an XYZZ point with ZZ = ZZZ = 1.
+            let p2 = Xyzz { x: *x2, y: *y2, zz: one, zzz: one };
+            *self = if r == ZERO { p2.double() } else { Self::ZERO };
             return;
         }
         let pp = mul(&p, &p);
@@ -87,20 +89,6 @@ impl Xyzz {
         self.y = y3;
         self.zz = mul(&self.zz, &pp);
         self.zzz = mul(&self.zzz, &ppp);
-    }
-
-    /// mdbl-2008-s: doubling of an affine point.
-    #[inline(never)]
-    fn double_xy(x: &L, y: &L) -> Xyzz {
-        let u = add(y, y);
-        let v = mul(&u, &u);
-        let w = mul(&u, &v);
-        let s = mul(x, &v);
-        let xx = mul(x, x);
-        let m = add(&add(&xx, &xx), &xx);
-        let x3 = sub(&mul(&m, &m), &add(&s, &s));
-        let y3 = sub(&mul(&m, &sub(&s, &x3)), &mul(&w, y));
-        Xyzz { x: x3, y: y3, zz: v, zzz: w }
     }
 
     /// dbl-2008-s.

@@ -92,8 +92,10 @@ fn machine_summary(accel: &Accel) -> String {
         .unwrap_or_else(|| "unknown CPU".into());
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!(
-        "Machine: {cpu}, {threads} hardware threads; CPU features: {}; backend choice: {}\n",
+        "Machine: {cpu}, {threads} hardware threads; CPU features: {}; field multiply: {}; \
+         backend choice: {}\n",
         doppio_accel::cpu_features().join(" "),
+        if doppio_accel::kernels::field_uses_adx() { "mulx/adx" } else { "portable" },
         accel.choice()
     )
 }
