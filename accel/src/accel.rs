@@ -12,7 +12,7 @@ use blst::{blst_p1, blst_p1_affine, blst_p2, blst_p2_affine};
 use rand::{RngCore, SeedableRng};
 
 use crate::{
-    AccelError, Metrics,
+    AccelError, Metrics, PreparedBases,
     backend::{Backend, BackendKind, BlsTriple, Coset, NttDirection, Op},
     config::{AccelConfig, BackendChoice, CrossoverTable},
     cpu::CpuBackend,
@@ -145,6 +145,29 @@ impl Accel {
         }
         let size = scalars.iter().map(|s| s.len()).max().unwrap_or(0);
         Ok(self.timed(Op::MsmBatch, size, |b| b.msm_batch(bases, scalars)))
+    }
+
+    /// Prepares `bases` for many [`Accel::msm_batch_prepared`] calls (a KZG commit key):
+    /// the backend that will run them precomputes what it keeps (window tables on the CPU).
+    pub fn prepare_bases(&self, bases: Vec<G1Affine>) -> PreparedBases {
+        let prepared = PreparedBases::new(bases);
+        self.backend(Op::MsmBatchPrepared, prepared.len()).prepare(&prepared);
+        prepared
+    }
+
+    /// [`Accel::msm_batch`] over prepared bases: vector `j` is multiplied with the first
+    /// `scalars[j].len()` bases.
+    pub fn msm_batch_prepared(
+        &self,
+        prepared: &PreparedBases,
+        scalars: &[&[Fr]],
+    ) -> Result<Vec<G1Projective>, AccelError> {
+        let bases = prepared.len();
+        if let Some((index, s)) = scalars.iter().enumerate().find(|(_, s)| s.len() > bases) {
+            return Err(AccelError::TooManyScalars { index, len: s.len(), bases });
+        }
+        let size = scalars.iter().map(|s| s.len()).sum();
+        Ok(self.timed(Op::MsmBatchPrepared, size, |b| b.msm_batch_prepared(prepared, scalars)))
     }
 
     /// In-place NTT over BN254 Fr, ordered like arkworks' `Radix2EvaluationDomain`.

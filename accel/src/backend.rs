@@ -9,6 +9,8 @@ use ark_bn254::{Fr, G1Affine, G1Projective};
 use blst::{blst_p1, blst_p1_affine, blst_p2, blst_p2_affine};
 use serde::{Deserialize, Serialize};
 
+use crate::PreparedBases;
+
 /// Which implementation runs an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -46,6 +48,8 @@ pub enum Op {
     Msm,
     /// Many MSMs over shared BN254 G1 bases.
     MsmBatch,
+    /// Many MSMs over bases prepared once ([`crate::PreparedBases`]).
+    MsmBatchPrepared,
     /// NTT (any direction, plain or coset) over BN254 Fr.
     Ntt,
     /// Many NTTs of one size over BN254 Fr.
@@ -62,9 +66,10 @@ pub enum Op {
 
 impl Op {
     /// All operations, in a fixed order.
-    pub const ALL: [Op; 8] = [
+    pub const ALL: [Op; 9] = [
         Op::Msm,
         Op::MsmBatch,
+        Op::MsmBatchPrepared,
         Op::Ntt,
         Op::NttBatch,
         Op::EcNtt,
@@ -78,6 +83,7 @@ impl Op {
         match self {
             Op::Msm => "msm",
             Op::MsmBatch => "msm_batch",
+            Op::MsmBatchPrepared => "msm_batch_prepared",
             Op::Ntt => "ntt",
             Op::NttBatch => "ntt_batch",
             Op::EcNtt => "ec_ntt",
@@ -142,6 +148,16 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     /// One MSM per scalar vector, vector `j` over `bases[..scalars[j].len()]`.
     fn msm_batch(&self, bases: &[G1Affine], scalars: &[&[Fr]]) -> Vec<G1Projective>;
+
+    /// Precomputes whatever this backend keeps for `prepared` (nothing by default).
+    fn prepare(&self, prepared: &PreparedBases) {
+        let _ = prepared;
+    }
+
+    /// [`Backend::msm_batch`] over prepared bases; by default over the bases as they are.
+    fn msm_batch_prepared(&self, prepared: &PreparedBases, scalars: &[&[Fr]]) -> Vec<G1Projective> {
+        self.msm_batch(prepared.bases(), scalars)
+    }
 
     /// In-place NTT; `values.len()` is a power of two no larger than `2^MAX_LOG_NTT`.
     fn ntt(&self, values: &mut [Fr], direction: NttDirection, coset: Coset);

@@ -8,6 +8,7 @@ mod error;
 mod field;
 mod metrics;
 pub mod parallel;
+mod prepared;
 pub mod reference;
 
 pub use accel::{Accel, MAX_LOG_NTT, check_ntt_size};
@@ -15,6 +16,7 @@ pub use backend::{Backend, BackendKind, BlsTriple, Coset, NttDirection, Op};
 pub use config::{AccelConfig, BackendChoice, CrossoverTable, ProfileRow};
 pub use error::AccelError;
 pub use metrics::{Metrics, OpMetrics};
+pub use prepared::PreparedBases;
 
 /// The CPU features this process detected at run time that matter to our kernels.
 pub fn cpu_features() -> Vec<&'static str> {

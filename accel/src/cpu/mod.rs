@@ -1,6 +1,7 @@
 //! The CPU backend: our own kernels on a dedicated rayon pool.
 
 pub(crate) mod bls;
+pub(crate) mod fixed;
 pub(crate) mod msm;
 pub(crate) mod ntt;
 pub(crate) mod xyzz;
@@ -9,7 +10,7 @@ use ark_bn254::{Fr, G1Affine, G1Projective};
 use blst::{blst_p1, blst_p1_affine, blst_p2, blst_p2_affine};
 
 use crate::{
-    AccelError,
+    AccelError, PreparedBases,
     backend::{Backend, BackendKind, BlsTriple, Coset, NttDirection},
     parallel::Parallelism,
 };
@@ -68,6 +69,19 @@ impl Backend for CpuBackend {
 
     fn msm_batch(&self, bases: &[G1Affine], scalars: &[&[Fr]]) -> Vec<G1Projective> {
         self.run(|par| msm::msm_batch(bases, scalars, par))
+    }
+
+    fn prepare(&self, prepared: &PreparedBases) {
+        self.run(|par| {
+            prepared.cpu_table(par);
+        });
+    }
+
+    fn msm_batch_prepared(&self, prepared: &PreparedBases, scalars: &[&[Fr]]) -> Vec<G1Projective> {
+        self.run(|par| match prepared.cpu_table(par) {
+            Some(table) => table.msm_batch(scalars, par),
+            None => msm::msm_batch(prepared.bases(), scalars, par),
+        })
     }
 
     fn ntt(&self, values: &mut [Fr], direction: NttDirection, coset: Coset) {

@@ -194,3 +194,81 @@ fn portable_field_arithmetic_gives_the_same_msm_and_ntt() {
     assert_eq!(v, w);
     assert_eq!(fast.into_affine(), reference::arkworks_msm(&b, &s).into_affine());
 }
+
+fn check_prepared(bases: &[G1Affine], vecs: &[Vec<Fr>]) {
+    let accel = accel();
+    let prepared = accel.prepare_bases(bases.to_vec());
+    let refs: Vec<&[Fr]> = vecs.iter().map(|v| v.as_slice()).collect();
+    let got = accel.msm_batch_prepared(&prepared, &refs).unwrap();
+    assert_eq!(got.len(), vecs.len());
+    for (j, (v, g)) in vecs.iter().zip(&got).enumerate() {
+        let want = reference::naive_msm(&bases[..v.len()], v).into_affine();
+        assert_eq!(g.into_affine(), want, "vector {j} of length {}", v.len());
+    }
+}
+
+#[test]
+fn prepared_batch_matches_naive_for_commitment_shapes() {
+    let bases = random_points(32, 40);
+    // Many full vectors (one chunk boundary crossed), short ones, an empty one.
+    let mut vecs: Vec<Vec<Fr>> = (0..70).map(|i| random_scalars(32, 1000 + i)).collect();
+    vecs.extend([0, 1, 5, 31].iter().map(|&l| random_scalars(l, 77 + l as u64)));
+    vecs.push(vec![]);
+    check_prepared(&bases, &vecs);
+    let prepared = accel().prepare_bases(bases);
+    assert_eq!(prepared.cpu_window(), Some(8));
+}
+
+#[test]
+fn prepared_batch_special_scalars_and_points() {
+    let p = random_points(2, 41);
+    let two_p = (p[0] + p[0]).into_affine();
+    // Identity, repeated, opposite and doubled bases force every special case of the
+    // affine additions (doubling, cancellation to zero, identity operands).
+    let bases = vec![p[0], p[0], -p[0], G1Affine::identity(), two_p, p[1]];
+    let minus_one = -Fr::one();
+    let top = Fr::from(Fr::MODULUS_BIT_SIZE as u64);
+    let vecs = vec![
+        vec![Fr::one(); 6],
+        vec![Fr::zero(); 6],
+        vec![minus_one, Fr::one(), Fr::one(), Fr::one(), Fr::one(), Fr::zero()],
+        vec![Fr::from(2u64), Fr::zero(), Fr::zero(), Fr::one(), minus_one, Fr::zero()],
+        vec![minus_one; 6],
+        vec![top, top, top, top, top, top],
+        vec![Fr::from(u64::MAX); 6],
+    ];
+    check_prepared(&bases, &vecs);
+}
+
+#[test]
+fn prepared_batch_without_a_table_and_length_errors() {
+    // 2,100 bases exceed the table budget even with 4-bit windows: plain batched MSM.
+    let bases = random_points(2100, 42);
+    let accel = accel();
+    let prepared = accel.prepare_bases(bases.clone());
+    assert_eq!(prepared.cpu_window(), None);
+    let vecs = [random_scalars(2100, 43), random_scalars(7, 44)];
+    let refs: Vec<&[Fr]> = vecs.iter().map(|v| v.as_slice()).collect();
+    let got = accel.msm_batch_prepared(&prepared, &refs).unwrap();
+    assert_eq!(got[0].into_affine(), reference::arkworks_msm(&bases, &vecs[0]).into_affine());
+    assert_eq!(got[1].into_affine(), reference::naive_msm(&bases[..7], &vecs[1]).into_affine());
+    let small = accel.prepare_bases(bases[..3].to_vec());
+    assert_eq!(
+        accel.msm_batch_prepared(&small, &[&vecs[1][..2], &vecs[1]]),
+        Err(AccelError::TooManyScalars { index: 1, len: 7, bases: 3 })
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+    #[test]
+    fn random_prepared_batches_match_naive(
+        bases in 1usize..80, vectors in 0usize..40, seed in any::<u64>()
+    ) {
+        let b = random_points(bases, seed);
+        let vecs: Vec<Vec<Fr>> = (0..vectors)
+            .map(|i| random_scalars((seed as usize + i * 7) % (bases + 1), seed ^ i as u64))
+            .collect();
+        check_prepared(&b, &vecs);
+    }
+}
