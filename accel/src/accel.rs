@@ -16,6 +16,7 @@ use crate::{
     backend::{Backend, BackendKind, BlsTriple, Coset, NttDirection, Op},
     config::{AccelConfig, BackendChoice, CrossoverTable},
     cpu::CpuBackend,
+    parallel::Parallelism,
 };
 
 /// Largest supported NTT: `2^MAX_LOG_NTT` elements.
@@ -72,6 +73,14 @@ impl Accel {
     /// A CPU-only layer with one thread per core; what tests and tools use by default.
     pub fn cpu() -> Result<Self, AccelError> {
         Self::new(&AccelConfig::cpu(0))
+    }
+
+    /// Runs `f` on the CPU backend's worker pool, with the parallelism to use there.
+    ///
+    /// For the work around the layer's operations (hashing, transposes) that should
+    /// respect `--accel-threads` instead of spreading over a global pool.
+    pub fn cpu_parallelism<R: Send>(&self, f: impl FnOnce(Parallelism) -> R + Send) -> R {
+        self.inner.cpu.run(f)
     }
 
     /// The configured choice.

@@ -42,7 +42,7 @@ impl CpuBackend {
         self.threads
     }
 
-    fn run<R: Send>(&self, f: impl FnOnce(Parallelism) -> R + Send) -> R {
+    pub(crate) fn run<R: Send>(&self, f: impl FnOnce(Parallelism) -> R + Send) -> R {
         if self.threads == 1 {
             f(Parallelism::Sequential)
         } else {

@@ -230,16 +230,13 @@ fn weighted_sum(buckets: &[Option<&G1Affine>]) -> G1Projective {
 }
 
 /// Each bucket's single point (or none) after [`reduce_buckets`].
-pub(crate) fn dense<'a>(points: &'a [G1Affine], lens: &[u32]) -> Vec<Option<&'a G1Affine>> {
+fn dense<'a>(points: &'a [G1Affine], lens: &[u32]) -> Vec<Option<&'a G1Affine>> {
     let mut next = points.iter();
     lens.iter().map(|&l| if l == 1 { next.next() } else { None }).collect()
 }
 
 /// Halves every bucket's list round by round until each holds at most one point.
-pub(crate) fn reduce_buckets(
-    mut points: Vec<G1Affine>,
-    mut lens: Vec<u32>,
-) -> (Vec<G1Affine>, Vec<u32>) {
+fn reduce_buckets(mut points: Vec<G1Affine>, mut lens: Vec<u32>) -> (Vec<G1Affine>, Vec<u32>) {
     let mut next = Vec::with_capacity(points.len() / 2 + lens.len());
     let mut jobs = Vec::with_capacity(points.len() / 2 + lens.len());
     let mut scratch = Vec::with_capacity(INVERSION_BLOCK);
@@ -267,7 +264,7 @@ pub(crate) fn reduce_buckets(
 /// `(bucket, point, negate)` for every item, the same way each time (it runs twice):
 /// sorted copies are written once and then read sequentially by every round, which
 /// measured faster than sorting indices and gathering the points at random.
-pub(crate) fn sort_into_buckets(
+fn sort_into_buckets(
     buckets: usize,
     visit: impl Fn(&mut dyn FnMut(usize, &G1Affine, bool)),
 ) -> (Vec<G1Affine>, Vec<u32>) {

@@ -216,7 +216,7 @@ fn prepared_batch_matches_naive_for_commitment_shapes() {
     vecs.push(vec![]);
     check_prepared(&bases, &vecs);
     let prepared = accel().prepare_bases(bases);
-    assert_eq!(prepared.cpu_window(), Some(8));
+    assert_eq!(prepared.cpu_window(), Some(10));
 }
 
 #[test]
