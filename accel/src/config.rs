@@ -114,6 +114,10 @@ impl CrossoverTable {
     pub fn from_rows(rows: &[ProfileRow]) -> Result<Self, String> {
         let mut out = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
+            // Rows of whole schemes (`vid.disperse`, …) are measurements, not crossovers.
+            if row.op.contains('.') {
+                continue;
+            }
             let op = Op::from_name(&row.op)
                 .ok_or_else(|| format!("row {i}: unknown operation `{}`", row.op))?;
             if !(row.ms.is_finite() && row.ms >= 0.0) {

@@ -53,6 +53,11 @@ pub mod kernels {
         cpu::ntt::ntt(values, direction, offset, par)
     }
 
+    /// `k·p` as the EC-NTT computes its twiddle products (GLV, XYZZ, our field).
+    pub fn g1_mul(p: &G1Projective, k: &Fr) -> G1Projective {
+        cpu::xyzz::mul_glv(p, k)
+    }
+
     /// The CPU EC-NTT with an explicit strategy.
     pub fn ec_ntt(points: &mut [G1Projective], direction: NttDirection, par: Parallelism) {
         cpu::ntt::ntt(points, direction, None, par)

@@ -28,6 +28,8 @@ pub fn sizes(op: Op, extent: Extent) -> Vec<u32> {
         (Op::Msm, Extent::Quick) => vec![4, 8, 12],
         (Op::MsmBatch, Extent::Standard) => vec![10, 14],
         (Op::MsmBatch, Extent::Quick) => vec![8],
+        (Op::MsmBatchPrepared, Extent::Standard) => vec![15, 18],
+        (Op::MsmBatchPrepared, Extent::Quick) => vec![10],
         (Op::Ntt, Extent::Standard) => vec![10, 12, 14, 16, 17, 18, 19, 20, 21, 22],
         (Op::Ntt, Extent::Quick) => vec![10, 14],
         (Op::NttBatch, Extent::Standard) => vec![12, 16],
@@ -43,6 +45,9 @@ pub fn sizes(op: Op, extent: Extent) -> Vec<u32> {
 
 /// Vectors in one batched MSM or NTT.
 pub const BATCH: usize = 16;
+
+/// Bases of the prepared batched MSM rows (VID's recovery threshold).
+pub const PREPARED_BASES: usize = 32;
 
 /// Best time of each of two closures, in milliseconds, run alternately (ours, baseline,
 /// ours, …) so that both see the same load on a shared machine: one warm-up each, then
@@ -91,6 +96,21 @@ pub fn measure(accel: &Accel, op: Op, log: u32, budget: Duration) -> ProfileRow 
                 || refs.iter().for_each(|s| drop(black_box(reference::arkworks_msm(&b, s)))),
             );
             (t, "arkworks VariableBaseMSM, one per vector")
+        }
+        Op::MsmBatchPrepared => {
+            // VID's shape: `n / 32` commitments to 32-coefficient polynomials.
+            let b = inputs::points(PREPARED_BASES, 1);
+            let vecs: Vec<Vec<Fr>> = (0..n / PREPARED_BASES)
+                .map(|i| inputs::scalars(PREPARED_BASES, 100 + i as u64))
+                .collect();
+            let refs: Vec<&[Fr]> = vecs.iter().map(|v| v.as_slice()).collect();
+            let prepared = accel.prepare_bases(b.clone());
+            let t = time_pair(
+                budget,
+                || drop(black_box(accel.msm_batch_prepared(&prepared, &refs))),
+                || refs.iter().for_each(|s| drop(black_box(reference::arkworks_msm(&b, s)))),
+            );
+            (t, "arkworks VariableBaseMSM, one per 32-scalar vector")
         }
         Op::Ntt => {
             let (mut ours, mut base) = (inputs::scalars(n, 3), inputs::scalars(n, 3));

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use ark_bn254::{Fr, G1Projective};
 use ark_ff::{FftField, Field, One};
 
+use super::xyzz::mul_glv;
 use crate::{
     backend::NttDirection,
     field::{self, FrMod, fr, fr_limbs},
@@ -62,7 +63,7 @@ impl NttElem for G1Projective {
     fn butterfly(a: &mut Self, b: &mut Self, w: &Fr) {
         let t = *a - *b;
         *a += *b;
-        *b = t * w;
+        *b = mul_glv(&t, w);
     }
     #[inline]
     fn butterfly_unit(a: &mut Self, b: &mut Self) {
@@ -72,7 +73,7 @@ impl NttElem for G1Projective {
     }
     #[inline]
     fn scale(&mut self, s: &Fr) {
-        *self *= s;
+        *self = mul_glv(self, s);
     }
 }
 

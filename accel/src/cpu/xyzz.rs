@@ -93,7 +93,7 @@ impl Xyzz {
 
     /// dbl-2008-s.
     #[inline(never)]
-    fn double(&self) -> Xyzz {
+    pub(crate) fn double(&self) -> Xyzz {
         if self.is_zero() {
             return *self;
         }
@@ -140,6 +140,13 @@ impl Xyzz {
     }
 
     /// Converts to arkworks' projective form.
+    /// From Jacobian coordinates (`x = X/Z²`, `y = Y/Z³`): `ZZ = Z²`, `ZZZ = Z³`.
+    pub(crate) fn from_projective(p: &G1Projective) -> Xyzz {
+        let z = fq_limbs(&p.z);
+        let zz = mul(z, z);
+        Xyzz { x: *fq_limbs(&p.x), y: *fq_limbs(&p.y), zzz: mul(&zz, z), zz }
+    }
+
     pub(crate) fn into_projective(self) -> G1Projective {
         let b: Bucket<Config> =
             Bucket { x: fq(self.x), y: fq(self.y), zz: fq(self.zz), zzz: fq(self.zzz) };
@@ -160,4 +167,33 @@ pub(crate) fn running_sum<'a>(
         total.add_assign(&running);
     }
     total.into_projective()
+}
+
+/// `k·p` with the GLV endomorphism (`k = k₁ + λ·k₂`, both halves about 128 bits) and a
+/// joint double-and-add in XYZZ coordinates on our field arithmetic: the same method
+/// as arkworks' `glv_mul_projective`, with cheaper formulas and multiplications. Used
+/// for the twiddle multiplications of the EC-NTT.
+pub(crate) fn mul_glv(p: &G1Projective, k: &ark_bn254::Fr) -> G1Projective {
+    use ark_ec::scalar_mul::glv::GLVConfig;
+    use ark_ff::{BigInteger, PrimeField};
+
+    let ((positive1, k1), (positive2, k2)) = Config::scalar_decomposition(*k);
+    let b1 = if positive1 { *p } else { -*p };
+    let e = Config::endomorphism(p);
+    let b2 = if positive2 { e } else { -e };
+    let table =
+        [Xyzz::from_projective(&b1), Xyzz::from_projective(&b2), Xyzz::from_projective(&(b1 + b2))];
+    let (k1, k2) = (k1.into_bigint(), k2.into_bigint());
+    let bits = k1.num_bits().max(k2.num_bits()) as usize;
+    let mut acc = Xyzz::ZERO;
+    for i in (0..bits).rev() {
+        acc = acc.double();
+        match (k1.get_bit(i), k2.get_bit(i)) {
+            (true, false) => acc.add_assign(&table[0]),
+            (false, true) => acc.add_assign(&table[1]),
+            (true, true) => acc.add_assign(&table[2]),
+            (false, false) => {}
+        }
+    }
+    acc.into_projective()
 }

@@ -55,6 +55,8 @@ fn crossover_table_picks_the_fastest_available_backend_at_the_nearest_size() {
         row("msm", 1 << 10, BackendKind::Cuda, 3.0),
         row("msm", 1 << 20, BackendKind::Cpu, 900.0),
         row("msm", 1 << 20, BackendKind::Cuda, 40.0),
+        // A whole-scheme row is a measurement, not a crossover point: skipped.
+        row("vid.disperse", 1 << 20, BackendKind::Cuda, 0.0),
     ];
     let t = CrossoverTable::from_rows(&rows).unwrap();
     let both = [BackendKind::Cpu, BackendKind::Cuda];

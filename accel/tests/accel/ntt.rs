@@ -196,3 +196,22 @@ fn slow_largest_ntt_round_trips_and_evaluates() {
     accel().ntt(&mut v, NttDirection::Inverse, Coset::None).unwrap();
     assert!(v == input, "2^{MAX_LOG_NTT} round trip");
 }
+
+#[test]
+fn glv_scalar_multiplication_matches_arkworks() {
+    use ark_ec::PrimeGroup;
+    use ark_ff::One;
+    use doppio_accel::kernels::g1_mul;
+    let points = random_points(20, 60);
+    let scalars = random_scalars(20, 61);
+    for (p, k) in points.iter().zip(&scalars) {
+        let p = G1Projective::from(*p);
+        assert_eq!(g1_mul(&p, k).into_affine(), (p * k).into_affine());
+    }
+    let g = G1Projective::generator();
+    let omega = Fr::get_root_of_unity(1 << 10).unwrap();
+    for k in [Fr::zero(), Fr::one(), -Fr::one(), Fr::from(2u64), omega, -omega, Fr::from(u64::MAX)] {
+        assert_eq!(g1_mul(&g, &k).into_affine(), (g * k).into_affine(), "k = {k}");
+    }
+    assert!(g1_mul(&G1Projective::zero(), &scalars[0]).is_zero());
+}

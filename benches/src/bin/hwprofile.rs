@@ -8,7 +8,10 @@ use std::{io::Write, time::Duration};
 use anyhow::Context;
 use clap::Parser;
 use doppio_accel::{Accel, AccelConfig, Op};
-use doppio_benches::sweep::{self, Extent};
+use doppio_benches::{
+    schemes,
+    sweep::{self, Extent},
+};
 
 #[derive(Parser)]
 #[command(about = "Profile Doppio's accelerated operations on this machine")]
@@ -19,9 +22,10 @@ struct Cli {
     /// Short sweep with small sizes (seconds instead of minutes).
     #[arg(long)]
     quick: bool,
-    /// Operations to run, comma-separated (default: all).
-    #[arg(long, value_delimiter = ',', value_parser = parse_op)]
-    ops: Vec<Op>,
+    /// Operations to run, comma-separated: layer operations by name, or `vid` for the
+    /// whole-scheme VID rows (default: all).
+    #[arg(long, value_delimiter = ',', value_parser = parse_task)]
+    ops: Vec<Task>,
     /// Also write the output to this file.
     #[arg(long)]
     out: Option<std::path::PathBuf>,
@@ -35,10 +39,22 @@ struct Cli {
     accel: AccelConfig,
 }
 
-fn parse_op(s: &str) -> Result<Op, String> {
-    Op::from_name(s).ok_or_else(|| {
+/// One group of rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Task {
+    /// An operation of the acceleration layer, at each sweep size.
+    Op(Op),
+    /// `vid.disperse`, `vid.verify_share`, `vid.recover_payload` at each payload size.
+    Vid,
+}
+
+fn parse_task(s: &str) -> Result<Task, String> {
+    if s == "vid" {
+        return Ok(Task::Vid);
+    }
+    Op::from_name(s).map(Task::Op).ok_or_else(|| {
         let names: Vec<_> = Op::ALL.iter().map(|o| o.name()).collect();
-        format!("unknown operation `{s}`; expected one of {}", names.join(", "))
+        format!("unknown operation `{s}`; expected one of {}, vid", names.join(", "))
     })
 }
 
@@ -52,10 +68,23 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let accel = Accel::new(&cli.accel).context("starting the acceleration layer")?;
     let extent = if cli.quick { Extent::Quick } else { Extent::Standard };
-    let ops = if cli.ops.is_empty() { Op::ALL.to_vec() } else { cli.ops.clone() };
+    let tasks = if cli.ops.is_empty() {
+        Op::ALL.iter().map(|&op| Task::Op(op)).chain([Task::Vid]).collect()
+    } else {
+        cli.ops.clone()
+    };
     let budget = Duration::from_millis(cli.budget_ms);
     let mut rows = Vec::new();
-    for op in ops {
+    for task in tasks {
+        let op = match task {
+            Task::Op(op) => op,
+            Task::Vid => {
+                for len in schemes::vid_sizes(extent) {
+                    rows.extend(schemes::vid_rows(&accel, len, budget, &mut |l| eprintln!("{l}")));
+                }
+                continue;
+            }
+        };
         for log in sweep::sizes(op, extent) {
             eprint!("{op} 2^{log} … ");
             let row = sweep::measure(&accel, op, log, budget);

@@ -5,6 +5,7 @@ pub mod encoding;
 mod error;
 mod fk23;
 pub mod merkle;
+pub mod reference;
 mod types;
 mod vid;
 

@@ -476,7 +476,7 @@ struct Encoded {
 }
 
 /// `1, x, x², …` (`count` of them).
-fn powers_of(x: Fr, count: usize) -> Vec<Fr> {
+pub(crate) fn powers_of(x: Fr, count: usize) -> Vec<Fr> {
     let mut out = Vec::with_capacity(count);
     let mut p = Fr::one();
     for _ in 0..count {
@@ -510,7 +510,7 @@ fn commitment_of(common: &VidCommon) -> VidCommitment {
 }
 
 /// The Fiat–Shamir challenge `r`: 64 bytes of Keccak output reduced into Fr.
-fn challenge(commitment: &VidCommitment) -> Fr {
+pub(crate) fn challenge(commitment: &VidCommitment) -> Fr {
     let mut wide = [0u8; 64];
     for (half, out) in wide.chunks_mut(32).enumerate() {
         let mut h = Keccak256::new();

@@ -373,3 +373,24 @@ fn malformed_encodings_are_errors() {
         Err(VidError::MalformedPayload(_))
     ));
 }
+
+#[test]
+fn accelerated_dispersal_equals_the_reference_one() {
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    for (n, k, len) in [(1, 1, 10), (5, 2, 400), (16, 5, 3_000), (33, 33, 2_000), (100, 34, 9_000)]
+    {
+        let params = VidParams::new(n, k).unwrap();
+        let vid = vid(n, k);
+        let data = payload(len, len as u64 + 1);
+        let ours = vid.disperse(&data).unwrap();
+        let reference = doppio_vid::reference::disperse(params, srs(), &data);
+        assert_eq!(ours, reference, "n = {n}, k = {k}");
+        for s in &ours.shares {
+            doppio_vid::reference::verify_share(params, srs(), s, &ours.common, &ours.commitment)
+                .unwrap();
+        }
+        let mut shares = ours.shares.clone();
+        shares.shuffle(&mut rng);
+        assert_eq!(doppio_vid::reference::recover_payload(params, &shares).unwrap(), data);
+    }
+}
