@@ -8,7 +8,7 @@ use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective, Fr as Scalar};
 use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use sha2::{Digest, Sha512};
-use tagged_base64::{Tb64Error, TaggedBase64};
+use tagged_base64::{TaggedBase64, Tb64Error};
 use zeroize::Zeroize;
 
 use crate::{Field, poseidon};
@@ -263,10 +263,8 @@ pub fn challenge(
     check_message(message)?;
     let mut inputs = vec![challenge_tag(), r.x, r.y, pk.0.x, pk.0.y];
     inputs.extend_from_slice(message);
-    let c = poseidon::hash(&inputs).map_err(|_| SchnorrError::MessageTooLong {
-        len: message.len(),
-        max: MAX_MESSAGE_LEN,
-    })?;
+    let c = poseidon::hash(&inputs)
+        .map_err(|_| SchnorrError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN })?;
     Ok(Scalar::from_le_bytes_mod_order(&c.into_bigint().to_bytes_le()))
 }
 

@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective, Fq, Fr as Scalar};
 use ark_ff::{One, PrimeField, Zero};
 use ark_serialize::CanonicalSerialize;
@@ -199,7 +199,10 @@ fn bad_points_are_rejected() {
             Fq::from(y).serialize_compressed(&mut b).unwrap();
             b
         })
-        .find(|b| SchnorrVerKey::from_bytes(b).is_err_and(|e| matches!(e, SchnorrError::NotOnCurve { .. })));
+        .find(|b| {
+            SchnorrVerKey::from_bytes(b)
+                .is_err_and(|e| matches!(e, SchnorrError::NotOnCurve { .. }))
+        });
     assert!(off_curve.is_some(), "some small y has no point");
     assert!(matches!(
         tagged("SCHNORR_VER_KEY", &[1, 2, 3]).parse::<SchnorrVerKey>(),
@@ -249,4 +252,3 @@ impl<B: ark_ff::BigInteger> ToBytesLeVec for B {
         self.to_bytes_le()
     }
 }
-
