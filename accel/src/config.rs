@@ -110,10 +110,15 @@ pub struct CrossoverTable {
 }
 
 impl CrossoverTable {
-    /// Builds a table from profile rows; rows naming unknown operations are an error.
+    /// Builds a table from profile rows; rows naming unknown operations are an error,
+    /// except dotted names (`qc.verify`, `vid.*`): end-to-end rows that `hwprofile` also
+    /// measures, which no backend choice depends on, so they are skipped.
     pub fn from_rows(rows: &[ProfileRow]) -> Result<Self, String> {
         let mut out = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
+            if row.op.contains('.') {
+                continue;
+            }
             let op = Op::from_name(&row.op)
                 .ok_or_else(|| format!("row {i}: unknown operation `{}`", row.op))?;
             if !(row.ms.is_finite() && row.ms >= 0.0) {

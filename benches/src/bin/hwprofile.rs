@@ -8,7 +8,10 @@ use std::{io::Write, time::Duration};
 use anyhow::Context;
 use clap::Parser;
 use doppio_accel::{Accel, AccelConfig, Op};
-use doppio_benches::sweep::{self, Extent};
+use doppio_benches::{
+    keys,
+    sweep::{self, Extent},
+};
 
 #[derive(Parser)]
 #[command(about = "Profile Doppio's accelerated operations on this machine")]
@@ -19,9 +22,10 @@ struct Cli {
     /// Short sweep with small sizes (seconds instead of minutes).
     #[arg(long)]
     quick: bool,
-    /// Operations to run, comma-separated (default: all).
+    /// Operations to run, comma-separated (default: all): accel operations and the
+    /// end-to-end rows `qc.verify`, `bls.verify_votes`.
     #[arg(long, value_delimiter = ',', value_parser = parse_op)]
-    ops: Vec<Op>,
+    ops: Vec<Selected>,
     /// Also write the output to this file.
     #[arg(long)]
     out: Option<std::path::PathBuf>,
@@ -35,9 +39,20 @@ struct Cli {
     accel: AccelConfig,
 }
 
-fn parse_op(s: &str) -> Result<Op, String> {
-    Op::from_name(s).ok_or_else(|| {
-        let names: Vec<_> = Op::ALL.iter().map(|o| o.name()).collect();
+/// An accel operation, or an end-to-end row from `doppio_benches::keys`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Selected {
+    Accel(Op),
+    Keys(&'static str),
+}
+
+fn parse_op(s: &str) -> Result<Selected, String> {
+    if let Some(k) = keys::OPS.iter().find(|k| **k == s) {
+        return Ok(Selected::Keys(k));
+    }
+    Op::from_name(s).map(Selected::Accel).ok_or_else(|| {
+        let mut names: Vec<_> = Op::ALL.iter().map(|o| o.name()).collect();
+        names.extend(keys::OPS);
         format!("unknown operation `{s}`; expected one of {}", names.join(", "))
     })
 }
@@ -52,13 +67,30 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let accel = Accel::new(&cli.accel).context("starting the acceleration layer")?;
     let extent = if cli.quick { Extent::Quick } else { Extent::Standard };
-    let ops = if cli.ops.is_empty() { Op::ALL.to_vec() } else { cli.ops.clone() };
+    let ops = if cli.ops.is_empty() {
+        let all = Op::ALL.into_iter().map(Selected::Accel);
+        all.chain(keys::OPS.into_iter().map(Selected::Keys)).collect()
+    } else {
+        cli.ops.clone()
+    };
     let budget = Duration::from_millis(cli.budget_ms);
     let mut rows = Vec::new();
-    for op in ops {
-        for log in sweep::sizes(op, extent) {
-            eprint!("{op} 2^{log} … ");
-            let row = sweep::measure(&accel, op, log, budget);
+    for selected in ops {
+        let sizes: Vec<usize> = match selected {
+            Selected::Accel(op) => sweep::sizes(op, extent).into_iter().map(|l| 1 << l).collect(),
+            Selected::Keys(op) => keys::sizes(op, extent),
+        };
+        for size in sizes {
+            let row = match selected {
+                Selected::Accel(op) => {
+                    eprint!("{op} 2^{} … ", size.trailing_zeros());
+                    sweep::measure(&accel, op, size.trailing_zeros(), budget)
+                }
+                Selected::Keys(op) => {
+                    eprint!("{op} {size} … ");
+                    keys::measure(&accel, op, size, budget)
+                }
+            };
             eprintln!(
                 "{:.3} ms (baseline {:.3} ms, {:.2}×)",
                 row.ms,
