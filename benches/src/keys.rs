@@ -101,8 +101,7 @@ impl VoteSet {
         let votes: Vec<Vote> = (0..n)
             .into_par_iter()
             .map(|i| {
-                let data =
-                    VoteData { kind: VoteKind::Quorum, view: i as u64, commitment: [1; 32] };
+                let data = VoteData { kind: VoteKind::Quorum, view: i as u64, commitment: [1; 32] };
                 Vote::new(&secret(i), data)
             })
             .collect();
