@@ -110,11 +110,12 @@ pub struct CrossoverTable {
 }
 
 impl CrossoverTable {
-    /// Builds a table from profile rows; rows naming unknown operations are an error.
+    /// Builds a table from profile rows; rows naming unknown operations are an error,
+    /// except dotted names (`qc.verify`, `vid.*`): end-to-end rows that `hwprofile` also
+    /// measures, which no backend choice depends on, so they are skipped.
     pub fn from_rows(rows: &[ProfileRow]) -> Result<Self, String> {
         let mut out = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
-            // Rows of whole schemes (`vid.disperse`, …) are measurements, not crossovers.
             if row.op.contains('.') {
                 continue;
             }

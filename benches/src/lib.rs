@@ -2,6 +2,7 @@
 #![allow(clippy::drop_non_drop, dropping_copy_types)]
 
 pub mod inputs;
+pub mod keys;
 pub mod schemes;
 pub mod sweep;
 

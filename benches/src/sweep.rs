@@ -223,9 +223,9 @@ pub fn markdown(rows: &[ProfileRow]) -> String {
     );
     for r in rows {
         out += &format!(
-            "| {} | 2^{} | {} | {:.3} | {} | {:.3} | {:.2}× |\n",
+            "| {} | {} | {} | {:.3} | {} | {:.3} | {:.2}× |\n",
             r.op,
-            r.size.trailing_zeros(),
+            size_label(r.size),
             r.backend,
             r.ms,
             r.baseline,
@@ -234,4 +234,9 @@ pub fn markdown(rows: &[ProfileRow]) -> String {
         );
     }
     out
+}
+
+/// `2^k` for powers of two (the accel sweeps), the plain number otherwise (signers, votes).
+fn size_label(size: usize) -> String {
+    if size.is_power_of_two() { format!("2^{}", size.trailing_zeros()) } else { size.to_string() }
 }

@@ -69,6 +69,15 @@ fn crossover_table_picks_the_fastest_available_backend_at_the_nearest_size() {
 }
 
 #[test]
+fn crossover_table_skips_end_to_end_rows() {
+    let rows =
+        [row("qc.verify", 1000, BackendKind::Cpu, 1.0), row("msm", 16, BackendKind::Cpu, 1.0)];
+    let t = CrossoverTable::from_rows(&rows).unwrap();
+    assert_eq!(t.choose(Op::Msm, 16, &[BackendKind::Cpu]), Some(BackendKind::Cpu));
+    assert!(CrossoverTable::from_rows(&[row("qcverify", 4, BackendKind::Cpu, 1.0)]).is_err());
+}
+
+#[test]
 fn broken_profile_files_are_typed_errors() {
     let dir = std::env::temp_dir().join(format!("doppio-accel-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -210,7 +210,8 @@ fn glv_scalar_multiplication_matches_arkworks() {
     }
     let g = G1Projective::generator();
     let omega = Fr::get_root_of_unity(1 << 10).unwrap();
-    for k in [Fr::zero(), Fr::one(), -Fr::one(), Fr::from(2u64), omega, -omega, Fr::from(u64::MAX)] {
+    for k in [Fr::zero(), Fr::one(), -Fr::one(), Fr::from(2u64), omega, -omega, Fr::from(u64::MAX)]
+    {
         assert_eq!(g1_mul(&g, &k).into_affine(), (g * k).into_affine(), "k = {k}");
     }
     assert!(g1_mul(&G1Projective::zero(), &scalars[0]).is_zero());

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Parser;
 use doppio_accel::{Accel, AccelConfig, Op};
 use doppio_benches::{
-    schemes,
+    keys, schemes,
     sweep::{self, Extent},
 };
 
@@ -22,10 +22,10 @@ struct Cli {
     /// Short sweep with small sizes (seconds instead of minutes).
     #[arg(long)]
     quick: bool,
-    /// Operations to run, comma-separated: layer operations by name, or `vid` for the
-    /// whole-scheme VID rows (default: all).
-    #[arg(long, value_delimiter = ',', value_parser = parse_task)]
-    ops: Vec<Task>,
+    /// Operations to run, comma-separated (default: all): accel operations, the
+    /// end-to-end rows `qc.verify`, `bls.verify_votes`, and `vid` for the `vid.*` rows.
+    #[arg(long, value_delimiter = ',', value_parser = parse_op)]
+    ops: Vec<Selected>,
     /// Also write the output to this file.
     #[arg(long)]
     out: Option<std::path::PathBuf>,
@@ -39,22 +39,27 @@ struct Cli {
     accel: AccelConfig,
 }
 
-/// One group of rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Task {
-    /// An operation of the acceleration layer, at each sweep size.
-    Op(Op),
+/// An accel operation, an end-to-end row from `doppio_benches::keys`, or the VID rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Selected {
+    Accel(Op),
+    Keys(&'static str),
     /// `vid.disperse`, `vid.verify_share`, `vid.recover_payload` at each payload size.
     Vid,
 }
 
-fn parse_task(s: &str) -> Result<Task, String> {
+fn parse_op(s: &str) -> Result<Selected, String> {
     if s == "vid" {
-        return Ok(Task::Vid);
+        return Ok(Selected::Vid);
     }
-    Op::from_name(s).map(Task::Op).ok_or_else(|| {
-        let names: Vec<_> = Op::ALL.iter().map(|o| o.name()).collect();
-        format!("unknown operation `{s}`; expected one of {}, vid", names.join(", "))
+    if let Some(k) = keys::OPS.iter().find(|k| **k == s) {
+        return Ok(Selected::Keys(k));
+    }
+    Op::from_name(s).map(Selected::Accel).ok_or_else(|| {
+        let mut names: Vec<_> = Op::ALL.iter().map(|o| o.name()).collect();
+        names.extend(keys::OPS);
+        names.push("vid");
+        format!("unknown operation `{s}`; expected one of {}", names.join(", "))
     })
 }
 
@@ -68,26 +73,37 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let accel = Accel::new(&cli.accel).context("starting the acceleration layer")?;
     let extent = if cli.quick { Extent::Quick } else { Extent::Standard };
-    let tasks = if cli.ops.is_empty() {
-        Op::ALL.iter().map(|&op| Task::Op(op)).chain([Task::Vid]).collect()
+    let ops = if cli.ops.is_empty() {
+        let all = Op::ALL.into_iter().map(Selected::Accel);
+        all.chain(keys::OPS.into_iter().map(Selected::Keys)).chain([Selected::Vid]).collect()
     } else {
         cli.ops.clone()
     };
     let budget = Duration::from_millis(cli.budget_ms);
     let mut rows = Vec::new();
-    for task in tasks {
-        let op = match task {
-            Task::Op(op) => op,
-            Task::Vid => {
+    for selected in ops {
+        let sizes: Vec<usize> = match selected {
+            Selected::Accel(op) => sweep::sizes(op, extent).into_iter().map(|l| 1 << l).collect(),
+            Selected::Keys(op) => keys::sizes(op, extent),
+            Selected::Vid => {
                 for len in schemes::vid_sizes(extent) {
                     rows.extend(schemes::vid_rows(&accel, len, budget, &mut |l| eprintln!("{l}")));
                 }
                 continue;
             }
         };
-        for log in sweep::sizes(op, extent) {
-            eprint!("{op} 2^{log} … ");
-            let row = sweep::measure(&accel, op, log, budget);
+        for size in sizes {
+            let row = match selected {
+                Selected::Accel(op) => {
+                    eprint!("{op} 2^{} … ", size.trailing_zeros());
+                    sweep::measure(&accel, op, size.trailing_zeros(), budget)
+                }
+                Selected::Keys(op) => {
+                    eprint!("{op} {size} … ");
+                    keys::measure(&accel, op, size, budget)
+                }
+                Selected::Vid => unreachable!("handled above"),
+            };
             eprintln!(
                 "{:.3} ms (baseline {:.3} ms, {:.2}×)",
                 row.ms,

@@ -1,0 +1,374 @@
+//! Schnorr signatures over ed-on-BN254 with a Poseidon challenge: the light-client state
+//! keys. The scheme is described in the crate README.
+
+use std::{fmt, str::FromStr};
+
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective, Fr as Scalar};
+use ark_ff::{BigInteger, PrimeField, Zero};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use sha2::{Digest, Sha512};
+use tagged_base64::{TaggedBase64, Tb64Error};
+use zeroize::Zeroize;
+
+use crate::{Field, poseidon};
+
+/// Tag of a verification (public) key string.
+pub const TAG_SCHNORR_VER_KEY: &str = "SCHNORR_VER_KEY";
+/// Tag of a signing (private) key string.
+pub const TAG_SCHNORR_SIGNING_KEY: &str = "SCHNORR_SIGNING_KEY";
+/// Tag of a signature string.
+pub const TAG_SCHNORR_SIG: &str = "SCHNORR_SIG";
+
+/// Most message elements a signature covers: the challenge hash takes
+/// `5 + len ≤ poseidon::MAX_INPUTS` inputs.
+pub const MAX_MESSAGE_LEN: usize = poseidon::MAX_INPUTS - 5;
+/// Domain tag, first input of the challenge hash: the ASCII bytes of
+/// `DOPPIO_SCHNORR_SIG_V1` read as a big-endian integer.
+pub const CHALLENGE_TAG: &[u8] = b"DOPPIO_SCHNORR_SIG_V1";
+/// Prefix of the SHA-512 input that derives the nonce.
+pub const NONCE_DST: &[u8] = b"DOPPIO_SCHNORR_NONCE_V1";
+/// Prefix of the SHA-512 input that derives a signing key from a 32-byte seed.
+pub const KEYGEN_DST: &[u8] = b"DOPPIO_SCHNORR_KEYGEN_V1";
+
+/// Bytes of an encoded point (compressed, arkworks layout) and of a scalar (little endian).
+const POINT_LEN: usize = 32;
+const SCALAR_LEN: usize = 32;
+
+/// Why a Schnorr key or signature was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum SchnorrError {
+    /// Not a tagged base64 string, or its checksum does not match.
+    #[error("invalid tagged base64 string: {0}")]
+    Encoding(#[from] Tb64Error),
+    /// A tagged base64 string with another tag.
+    #[error("wrong tag: expected `{expected}`, found `{found}`")]
+    WrongTag {
+        /// The tag this type uses.
+        expected: &'static str,
+        /// The tag in the string.
+        found: String,
+    },
+    /// The payload has the wrong size.
+    #[error("{what}: expected {expected} bytes, found {found}")]
+    WrongLength {
+        /// What was decoded.
+        what: &'static str,
+        /// Bytes it takes.
+        expected: usize,
+        /// Bytes given.
+        found: usize,
+    },
+    /// The bytes name no point of the curve.
+    #[error("{what}: not a point on ed-on-BN254")]
+    NotOnCurve {
+        /// What was decoded.
+        what: &'static str,
+    },
+    /// A curve point outside the prime-order subgroup (a small-order component).
+    #[error("{what}: point not in the prime-order subgroup")]
+    NotInSubgroup {
+        /// What was decoded.
+        what: &'static str,
+    },
+    /// The identity point, which no honest key or nonce produces.
+    #[error("{what}: the identity point is not allowed")]
+    Identity {
+        /// What was decoded.
+        what: &'static str,
+    },
+    /// A scalar not below the group order (non-canonical encoding).
+    #[error("{what}: scalar not below the group order")]
+    NonCanonicalScalar {
+        /// What was decoded.
+        what: &'static str,
+    },
+    /// A signing key of zero.
+    #[error("the signing key is zero")]
+    ZeroSigningKey,
+    /// A message too long for one challenge hash.
+    #[error("message has {len} field elements; at most {max} can be signed")]
+    MessageTooLong {
+        /// Elements given.
+        len: usize,
+        /// [`MAX_MESSAGE_LEN`].
+        max: usize,
+    },
+    /// The nonce hash reduced to zero (probability 2^-251; re-sign a different message).
+    #[error("the derived nonce is zero")]
+    DegenerateNonce,
+    /// The signature does not verify for this key and message.
+    #[error("invalid Schnorr signature")]
+    InvalidSignature,
+}
+
+/// A signing key: a non-zero scalar of the prime-order subgroup.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SchnorrSigningKey(Scalar);
+
+/// A verification key: `sk·G`, a non-identity point of the prime-order subgroup.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SchnorrVerKey(EdwardsAffine);
+
+/// A signature `(R, s)` with `s·G = R + c·PK`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SchnorrSignature {
+    r: EdwardsAffine,
+    s: Scalar,
+}
+
+impl Drop for SchnorrSigningKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for SchnorrSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SchnorrSigningKey(<redacted>, public {})", self.ver_key())
+    }
+}
+
+impl SchnorrSigningKey {
+    /// A signing key from a non-zero scalar.
+    pub fn from_scalar(scalar: Scalar) -> Result<Self, SchnorrError> {
+        if scalar.is_zero() {
+            return Err(SchnorrError::ZeroSigningKey);
+        }
+        Ok(Self(scalar))
+    }
+
+    /// The key derived from 32 bytes of seed: `SHA-512(KEYGEN_DST ‖ seed)` read little
+    /// endian, reduced modulo the group order.
+    pub fn from_seed(seed: &[u8; 32]) -> Result<Self, SchnorrError> {
+        let digest = Sha512::new().chain_update(KEYGEN_DST).chain_update(seed).finalize();
+        Self::from_scalar(Scalar::from_le_bytes_mod_order(&digest))
+    }
+
+    /// A fresh key from `rng`.
+    pub fn generate(rng: &mut (impl rand::RngCore + rand::CryptoRng)) -> Self {
+        loop {
+            let mut seed = [0u8; 32];
+            rng.fill_bytes(&mut seed);
+            if let Ok(key) = Self::from_seed(&seed) {
+                seed.zeroize();
+                return key;
+            }
+        }
+    }
+
+    /// The secret scalar.
+    pub fn scalar(&self) -> Scalar {
+        self.0
+    }
+
+    /// The matching verification key.
+    pub fn ver_key(&self) -> SchnorrVerKey {
+        SchnorrVerKey((EdwardsProjective::generator() * self.0).into_affine())
+    }
+
+    /// Signs `message` (at most [`MAX_MESSAGE_LEN`] field elements) deterministically.
+    pub fn sign(&self, message: &[Field]) -> Result<SchnorrSignature, SchnorrError> {
+        check_message(message)?;
+        let k = self.nonce(message)?;
+        let r = (EdwardsProjective::generator() * k).into_affine();
+        let c = challenge(&r, &self.ver_key(), message)?;
+        Ok(SchnorrSignature { r, s: k + c * self.0 })
+    }
+
+    /// `k = SHA-512(NONCE_DST ‖ sk ‖ m₀ ‖ … ‖ mₙ₋₁)` mod order, every value 32 bytes little
+    /// endian.
+    fn nonce(&self, message: &[Field]) -> Result<Scalar, SchnorrError> {
+        let mut h = Sha512::new().chain_update(NONCE_DST).chain_update(scalar_bytes(&self.0));
+        for m in message {
+            h.update(m.into_bigint().to_bytes_le());
+        }
+        let k = Scalar::from_le_bytes_mod_order(&h.finalize());
+        if k.is_zero() { Err(SchnorrError::DegenerateNonce) } else { Ok(k) }
+    }
+
+    /// The 32-byte little-endian encoding of the scalar.
+    pub fn to_bytes(&self) -> [u8; SCALAR_LEN] {
+        scalar_bytes(&self.0)
+    }
+
+    /// Decodes [`SchnorrSigningKey::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SchnorrError> {
+        Self::from_scalar(decode_scalar(bytes, "schnorr signing key")?)
+    }
+}
+
+impl SchnorrVerKey {
+    /// The point.
+    pub fn point(&self) -> EdwardsAffine {
+        self.0
+    }
+
+    /// Checks `sig` on `message`: `s·G == R + c·PK`.
+    pub fn verify(&self, message: &[Field], sig: &SchnorrSignature) -> Result<(), SchnorrError> {
+        check_message(message)?;
+        let c = challenge(&sig.r, self, message)?;
+        let lhs = EdwardsProjective::generator() * sig.s;
+        let rhs = sig.r.into_group() + self.0 * c;
+        if lhs == rhs { Ok(()) } else { Err(SchnorrError::InvalidSignature) }
+    }
+
+    /// The 32-byte compressed encoding (arkworks: y little endian, sign of x in the top bit).
+    pub fn to_bytes(&self) -> [u8; POINT_LEN] {
+        point_bytes(&self.0)
+    }
+
+    /// Decodes [`SchnorrVerKey::to_bytes`], rejecting points off the curve, outside the
+    /// prime-order subgroup, and the identity.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SchnorrError> {
+        decode_point(bytes, "schnorr verification key").map(Self)
+    }
+}
+
+impl SchnorrSignature {
+    /// The commitment `R`.
+    pub fn r(&self) -> EdwardsAffine {
+        self.r
+    }
+
+    /// The response `s`.
+    pub fn s(&self) -> Scalar {
+        self.s
+    }
+
+    /// `R` compressed (32 bytes) followed by `s` little endian (32 bytes).
+    pub fn to_bytes(&self) -> [u8; POINT_LEN + SCALAR_LEN] {
+        let mut out = [0u8; POINT_LEN + SCALAR_LEN];
+        out[..POINT_LEN].copy_from_slice(&point_bytes(&self.r));
+        out[POINT_LEN..].copy_from_slice(&scalar_bytes(&self.s));
+        out
+    }
+
+    /// Decodes [`SchnorrSignature::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SchnorrError> {
+        check_len(bytes, POINT_LEN + SCALAR_LEN, "schnorr signature")?;
+        let r = decode_point(&bytes[..POINT_LEN], "schnorr signature R")?;
+        let s = decode_scalar(&bytes[POINT_LEN..], "schnorr signature s")?;
+        Ok(Self { r, s })
+    }
+}
+
+/// The challenge `c = Poseidon(tag, R.x, R.y, PK.x, PK.y, m…)`, read as an integer and
+/// reduced modulo the subgroup order.
+pub fn challenge(
+    r: &EdwardsAffine,
+    pk: &SchnorrVerKey,
+    message: &[Field],
+) -> Result<Scalar, SchnorrError> {
+    check_message(message)?;
+    let mut inputs = vec![challenge_tag(), r.x, r.y, pk.0.x, pk.0.y];
+    inputs.extend_from_slice(message);
+    let c = poseidon::hash(&inputs)
+        .map_err(|_| SchnorrError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN })?;
+    Ok(Scalar::from_le_bytes_mod_order(&c.into_bigint().to_bytes_le()))
+}
+
+/// [`CHALLENGE_TAG`] as a field element.
+pub fn challenge_tag() -> Field {
+    Field::from_be_bytes_mod_order(CHALLENGE_TAG)
+}
+
+fn check_message(message: &[Field]) -> Result<(), SchnorrError> {
+    if message.len() > MAX_MESSAGE_LEN {
+        return Err(SchnorrError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN });
+    }
+    Ok(())
+}
+
+fn check_len(bytes: &[u8], expected: usize, what: &'static str) -> Result<(), SchnorrError> {
+    if bytes.len() != expected {
+        return Err(SchnorrError::WrongLength { what, expected, found: bytes.len() });
+    }
+    Ok(())
+}
+
+fn scalar_bytes(s: &Scalar) -> [u8; SCALAR_LEN] {
+    let mut out = [0u8; SCALAR_LEN];
+    out.copy_from_slice(&s.into_bigint().to_bytes_le());
+    out
+}
+
+fn point_bytes(p: &EdwardsAffine) -> [u8; POINT_LEN] {
+    let mut out = [0u8; POINT_LEN];
+    p.serialize_compressed(&mut out[..]).expect("a point fits 32 bytes");
+    out
+}
+
+fn decode_scalar(bytes: &[u8], what: &'static str) -> Result<Scalar, SchnorrError> {
+    check_len(bytes, SCALAR_LEN, what)?;
+    Scalar::deserialize_compressed(bytes).map_err(|_| SchnorrError::NonCanonicalScalar { what })
+}
+
+fn decode_point(bytes: &[u8], what: &'static str) -> Result<EdwardsAffine, SchnorrError> {
+    check_len(bytes, POINT_LEN, what)?;
+    let p = EdwardsAffine::deserialize_with_mode(bytes, Compress::Yes, Validate::No)
+        .map_err(|_| SchnorrError::NotOnCurve { what })?;
+    if !p.is_on_curve() {
+        return Err(SchnorrError::NotOnCurve { what });
+    }
+    if !p.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(SchnorrError::NotInSubgroup { what });
+    }
+    if p.is_zero() {
+        return Err(SchnorrError::Identity { what });
+    }
+    Ok(p)
+}
+
+fn to_tagged(tag: &'static str, bytes: &[u8]) -> String {
+    TaggedBase64::new(tag, bytes).expect("our tags are valid tagged base64 tags").to_string()
+}
+
+fn from_tagged(s: &str, tag: &'static str) -> Result<Vec<u8>, SchnorrError> {
+    let tb = TaggedBase64::parse(s)?;
+    if tb.tag() != tag {
+        return Err(SchnorrError::WrongTag { expected: tag, found: tb.tag() });
+    }
+    Ok(tb.value())
+}
+
+/// `Display`/`FromStr` as tagged base64, and serde as that string.
+macro_rules! tagged_string {
+    ($ty:ty, $tag:expr) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&to_tagged($tag, &self.to_bytes()))
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = SchnorrError;
+            fn from_str(s: &str) -> Result<Self, SchnorrError> {
+                Self::from_bytes(&from_tagged(s, $tag)?)
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                ser.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(de)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+tagged_string!(SchnorrVerKey, TAG_SCHNORR_VER_KEY);
+tagged_string!(SchnorrSigningKey, TAG_SCHNORR_SIGNING_KEY);
+tagged_string!(SchnorrSignature, TAG_SCHNORR_SIG);
+
+impl fmt::Debug for SchnorrVerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SchnorrVerKey({self})")
+    }
+}

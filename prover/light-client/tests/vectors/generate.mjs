@@ -1,0 +1,138 @@
+// Regenerates, from the npm package circomlibjs 0.1.7 (iden3's reference Poseidon over
+// BN254 Fr, the parameters circom circuits use):
+//   ../../src/poseidon_constants.json  round constants C and MDS matrices M, t = 2..17
+//   poseidon.json                      hash vectors (reference and optimised circomlibjs
+//                                      implementations must agree)
+//   schnorr.json                       Schnorr signatures made by the independent
+//                                      implementation below (BigInt curve arithmetic,
+//                                      circomlibjs Poseidon, node:crypto SHA-512)
+// Usage: npm ci && node generate.mjs   (from this folder). Never edit the outputs by hand.
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { buildPoseidonReference, buildPoseidonOpt } from "circomlibjs";
+
+const here = new URL(".", import.meta.url);
+
+// --- Poseidon constants, copied verbatim ---------------------------------------------
+const constantsPath = new URL("node_modules/circomlibjs/src/poseidon_constants.json", here);
+const constants = JSON.parse(readFileSync(constantsPath, "utf8"));
+writeFileSync(
+  new URL("../../src/poseidon_constants.json", here),
+  JSON.stringify({
+    source: "circomlibjs 0.1.7 src/poseidon_constants.json (Grain LFSR, RF=8, BN254 Fr)",
+    C: constants.C,
+    M: constants.M,
+  }) + "\n",
+);
+
+// --- Poseidon vectors --------------------------------------------------------------
+const reference = await buildPoseidonReference();
+const opt = await buildPoseidonOpt();
+const F = reference.F;
+const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+function poseidon(inputs) {
+  const a = F.toObject(reference(inputs));
+  const b = F.toObject(opt(inputs));
+  if (a !== b) throw new Error(`reference and optimised Poseidon disagree on ${inputs}`);
+  return a;
+}
+
+// Deterministic pseudo-random field elements: SHA-512(label) mod p.
+function fieldFrom(label) {
+  const h = createHash("sha512").update(label).digest("hex");
+  return BigInt("0x" + h) % P;
+}
+
+const poseidonVectors = [];
+for (let n = 1; n <= 16; n++) {
+  const seq = Array.from({ length: n }, (_, i) => BigInt(i + 1));
+  const rnd = Array.from({ length: n }, (_, i) => fieldFrom(`poseidon ${n} ${i}`));
+  const edge = Array.from({ length: n }, () => P - 1n);
+  for (const inputs of [seq, rnd, edge]) {
+    poseidonVectors.push({ inputs: inputs.map(String), output: String(poseidon(inputs)) });
+  }
+}
+writeFileSync(
+  new URL("poseidon.json", here),
+  JSON.stringify({ source: "circomlibjs 0.1.7 poseidon (reference == opt)", vectors: poseidonVectors }, null, 1) + "\n",
+);
+
+// --- Schnorr over ed-on-BN254 (arkworks' a = 1 form of Baby Jubjub) -------------------
+const R = 2736030358979909402780800718157159386076813972158567259200215660948447373041n;
+const D = 9706598848417545097372247223557719406784115219466060233080913168975159366771n;
+const G = {
+  x: 19698561148652590122159747500897617769866003486955115824547446575314762165298n,
+  y: 19298250018296453272277890825869354524455968081175474282777126169995084727839n,
+};
+const mod = (a, m = P) => ((a % m) + m) % m;
+function inv(a, m = P) {
+  let [t, newT, r, newR] = [0n, 1n, m, mod(a, m)];
+  while (newR !== 0n) {
+    const q = r / newR;
+    [t, newT] = [newT, t - q * newT];
+    [r, newR] = [newR, r - q * newR];
+  }
+  return mod(t, m);
+}
+function add(p, q) {
+  const k = mod(D * p.x * q.x * p.y * q.y);
+  return {
+    x: mod((p.x * q.y + p.y * q.x) * inv(1n + k)),
+    y: mod((p.y * q.y - p.x * q.x) * inv(1n - k)),
+  };
+}
+function mul(point, scalar) {
+  let acc = { x: 0n, y: 1n };
+  for (let bit = scalar.toString(2), i = 0; i < bit.length; i++) {
+    acc = add(acc, acc);
+    if (bit[i] === "1") acc = add(acc, point);
+  }
+  return acc;
+}
+const le32 = (v) => Buffer.from(v.toString(16).padStart(64, "0"), "hex").reverse();
+const leInt = (buf) => BigInt("0x" + Buffer.from(buf).reverse().toString("hex"));
+const tagOf = (s) => BigInt("0x" + Buffer.from(s, "ascii").toString("hex"));
+
+const CHALLENGE_TAG = tagOf("DOPPIO_SCHNORR_SIG_V1");
+const NONCE_DST = Buffer.from("DOPPIO_SCHNORR_NONCE_V1", "ascii");
+
+function sign(sk, msg) {
+  const pk = mul(G, sk);
+  const h = createHash("sha512").update(NONCE_DST).update(le32(sk));
+  msg.forEach((m) => h.update(le32(m)));
+  const k = leInt(h.digest()) % R;
+  const r = mul(G, k);
+  const c = poseidon([CHALLENGE_TAG, r.x, r.y, pk.x, pk.y, ...msg]);
+  const s = mod(k + (c % R) * sk, R);
+  return { pk, r, s };
+}
+
+const schnorrVectors = [];
+for (let i = 0; i < 4; i++) {
+  const sk = fieldFrom(`schnorr key ${i}`) % R;
+  for (const len of [1, 3, 7, 11]) {
+    const msg = Array.from({ length: len }, (_, j) => fieldFrom(`schnorr msg ${i} ${len} ${j}`));
+    const { pk, r, s } = sign(sk, msg);
+    schnorrVectors.push({
+      secret_key: String(sk),
+      public_key: { x: String(pk.x), y: String(pk.y) },
+      message: msg.map(String),
+      r: { x: String(r.x), y: String(r.y) },
+      s: String(s),
+    });
+  }
+}
+writeFileSync(
+  new URL("schnorr.json", here),
+  JSON.stringify(
+    {
+      source: "generate.mjs: independent BigInt implementation + circomlibjs 0.1.7 poseidon",
+      challenge_tag: String(CHALLENGE_TAG),
+      vectors: schnorrVectors,
+    },
+    null,
+    1,
+  ) + "\n",
+);
+console.log(`wrote ${poseidonVectors.length} Poseidon and ${schnorrVectors.length} Schnorr vectors`);
