@@ -10,7 +10,7 @@
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup};
-use ark_ff::{Field, One, Zero};
+use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
 
 use super::msm::{recode, window_count};
 use crate::{
@@ -20,9 +20,10 @@ use crate::{
 
 /// Upper bound on a table's size; larger base sets use the plain batched MSM.
 pub(crate) const TABLE_BUDGET_BYTES: usize = 64 << 20;
-/// Widest window tried: 10 bits measured ~15% faster than 8 for 32 bases (every lane
-/// of a step reads one 512-entry window, which stays in cache).
-const MAX_WINDOW: usize = 10;
+/// Widest window tried. Every lane of a step reads the same window of the table, which
+/// stays in cache however wide it is, so wider windows pay until the table outgrows its
+/// budget (32 bases get 11 bits; 10 bits measured ~15% faster than 8).
+const MAX_WINDOW: usize = 12;
 /// Narrowest window worth a table.
 const MIN_WINDOW: usize = 4;
 
@@ -77,27 +78,53 @@ impl FixedBaseTable {
         if scalars.is_empty() {
             return Vec::new();
         }
+        // Few long vectors are cut into pieces over consecutive bases, so that enough
+        // lanes share each inversion; the pieces' sums are added at the end.
+        let longest = scalars.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
+        let per_worker = scalars.len().div_ceil(par.workers());
+        let pieces = MIN_LANES.div_ceil(per_worker).clamp(1, longest);
+        let piece = longest.div_ceil(pieces);
+        let jobs: Vec<Job<'_>> = scalars
+            .iter()
+            .enumerate()
+            .flat_map(|(j, s)| {
+                (0..s.len().div_ceil(piece).max(1)).map(move |p| {
+                    let lo = (p * piece).min(s.len());
+                    Job {
+                        vector: j,
+                        first_base: lo,
+                        scalars: &s[lo..((p + 1) * piece).min(s.len())],
+                    }
+                })
+            })
+            .collect();
         // One chunk of lanes per worker: more lanes per inversion, and the table window
-        // that a step reads is shared by every lane of the chunk.
-        let chunk = scalars.len().div_ceil(par.workers()).clamp(1, MAX_LANES);
-        let chunks = scalars.len().div_ceil(chunk);
-        par.map(chunks, |k| self.lanes(&scalars[k * chunk..((k + 1) * chunk).min(scalars.len())]))
-            .into_iter()
-            .flatten()
-            .collect()
+        // that a step reads is shared by the lanes of a piece.
+        let chunk = jobs.len().div_ceil(par.workers()).clamp(1, MAX_LANES);
+        let sums = par.map(jobs.len().div_ceil(chunk), |k| {
+            self.lanes(&jobs[k * chunk..((k + 1) * chunk).min(jobs.len())])
+        });
+        let mut out = vec![G1Projective::zero(); scalars.len()];
+        for (job, sum) in jobs.iter().zip(sums.into_iter().flatten()) {
+            out[job.vector] += sum;
+        }
+        out
     }
 
     /// Sums of table points for many vectors in lock-step: at step `(base, window)` every
-    /// lane with a non-zero digit adds one point of the same small table window to its
-    /// affine accumulator, and all those additions share one inversion.
-    fn lanes(&self, scalars: &[&[Fr]]) -> Vec<G1Projective> {
-        let (w, m) = (self.windows, scalars.len());
-        let bases = scalars.iter().map(|s| s.len()).max().unwrap_or(0);
+    /// lane with a non-zero digit adds one point of its table window to its affine
+    /// accumulator, and all those additions share one inversion.
+    fn lanes(&self, jobs: &[Job<'_>]) -> Vec<G1Projective> {
+        let m = jobs.len();
+        let bases = jobs.iter().map(|j| j.scalars.len()).max().unwrap_or(0);
+        // Only the windows the largest scalar needs (payload scalars have 248 bits).
+        let bits = jobs.iter().flat_map(|j| j.scalars).map(|x| x.into_bigint().num_bits());
+        let w = ((bits.max().unwrap_or(0) as usize + 1).div_ceil(self.c)).min(self.windows);
         // digits[(i * w + window) * m + lane]
         let mut digits = vec![0i16; bases * w * m];
         let mut buf = vec![0i32; w];
-        for (lane, s) in scalars.iter().enumerate() {
-            for (i, scalar) in s.iter().enumerate() {
+        for (lane, job) in jobs.iter().enumerate() {
+            for (i, scalar) in job.scalars.iter().enumerate() {
                 if scalar.is_zero() {
                     continue;
                 }
@@ -107,14 +134,16 @@ impl FixedBaseTable {
                 }
             }
         }
+        let half = 1usize << (self.c - 1);
         let mut acc = vec![Lane::ZERO; m];
         let mut batch = Batch::default();
         for (step, row) in digits.chunks_exact(m).enumerate() {
-            let table = &self.points[step * (1 << (self.c - 1))..(step + 1) * (1 << (self.c - 1))];
+            let (i, window) = (step / w, step % w);
             batch.clear();
-            for (lane, &d) in row.iter().enumerate() {
+            for ((lane, &d), job) in row.iter().enumerate().zip(jobs) {
                 if d != 0 {
-                    let p = &table[d.unsigned_abs() as usize - 1];
+                    let start = ((job.first_base + i) * self.windows + window) * half;
+                    let p = &self.points[start + d.unsigned_abs() as usize - 1];
                     batch.push(&mut acc[lane], lane, p, d < 0);
                 }
             }
@@ -124,8 +153,18 @@ impl FixedBaseTable {
     }
 }
 
-/// Most lanes (MSMs) accumulated together by one worker.
+/// Most lanes (MSMs or pieces of them) accumulated together by one worker.
 const MAX_LANES: usize = 2048;
+/// Lanes per worker below which vectors are cut into pieces: an inversion costs about
+/// as much as a hundred additions, so it should be shared by a few hundred.
+const MIN_LANES: usize = 256;
+
+/// A piece of one MSM: `scalars` against the bases from `first_base` on.
+struct Job<'a> {
+    vector: usize,
+    first_base: usize,
+    scalars: &'a [Fr],
+}
 
 /// An affine accumulator in Montgomery limbs.
 #[derive(Clone, Copy)]

@@ -22,13 +22,16 @@ use crate::{
 
 /// Sub-transforms of at most this many elements are done in one go, in cache.
 const BLOCK: usize = 1 << 13;
-/// Parallel transforms split down to sub-transforms of at least this size.
-const MIN_LEAF: usize = 1 << 9;
 /// Twiddle tables up to this log-size are kept for later calls.
 const MAX_CACHED_LOG: u32 = 22;
 
 /// An element an NTT can transform.
 pub(crate) trait NttElem: Copy + Send + Sync {
+    /// Fewest elements worth a parallel task of their own: sub-transforms split down to
+    /// this size, layers into chunks of about this many butterflies. A point butterfly
+    /// costs a scalar multiplication (thousands of field multiplications), so EC-NTTs
+    /// split much finer than field NTTs.
+    const GRAIN: usize;
     /// `(a, b) ← (a + b, (a − b)·w)`.
     fn butterfly(a: &mut Self, b: &mut Self, w: &Fr);
     /// `(a, b) ← (a + b, a − b)`.
@@ -38,6 +41,7 @@ pub(crate) trait NttElem: Copy + Send + Sync {
 }
 
 impl NttElem for Fr {
+    const GRAIN: usize = 1 << 9;
     #[inline(always)]
     fn butterfly(a: &mut Self, b: &mut Self, w: &Fr) {
         let (x, y) = (fr_limbs(a), fr_limbs(b));
@@ -59,6 +63,7 @@ impl NttElem for Fr {
 }
 
 impl NttElem for G1Projective {
+    const GRAIN: usize = 2;
     #[inline]
     fn butterfly(a: &mut Self, b: &mut Self, w: &Fr) {
         let t = *a - *b;
@@ -173,7 +178,7 @@ pub(crate) fn ntt<T: NttElem>(
 
 /// `values[i] ← values[i] · start · g^i`.
 fn distribute_powers<T: NttElem>(values: &mut [T], start: Fr, g: Fr, par: Parallelism) {
-    let chunk = par.chunk_len(values.len(), 1 << 12);
+    let chunk = par.chunk_len(values.len(), 8 * T::GRAIN);
     par.for_each_chunk(values, chunk, |k, c| {
         let mut x = start * g.pow([(k * chunk) as u64]);
         for v in c {
@@ -191,13 +196,13 @@ fn forward<T: NttElem>(values: &mut [T], tw: &Twiddles, par: Parallelism) {
 
 /// Size of the sub-transforms finished in one go: cache-sized, and small enough that
 /// every worker gets at least two.
-fn leaf_size(n: usize, par: Parallelism) -> usize {
-    BLOCK.min((n / (2 * par.workers())).max(MIN_LEAF))
+fn leaf_size<T: NttElem>(n: usize, par: Parallelism) -> usize {
+    BLOCK.min((n / (2 * par.workers())).max(T::GRAIN))
 }
 
 /// Decimation in frequency: natural order in, bit-reversed order out.
 pub(crate) fn dif<T: NttElem>(x: &mut [T], tw: &Twiddles, par: Parallelism) {
-    dif_rec(x, tw, leaf_size(x.len(), par), par)
+    dif_rec(x, tw, leaf_size::<T>(x.len(), par), par)
 }
 
 fn dif_rec<T: NttElem>(x: &mut [T], tw: &Twiddles, leaf: usize, par: Parallelism) {
@@ -228,7 +233,7 @@ fn dif_rec<T: NttElem>(x: &mut [T], tw: &Twiddles, leaf: usize, par: Parallelism
 fn radix2_layer<T: NttElem>(x: &mut [T], w: &[Fr], par: Parallelism) {
     let h = x.len() / 2;
     let (lo, hi) = x.split_at_mut(h);
-    let chunk = par.chunk_len(h, 1 << 10);
+    let chunk = par.chunk_len(h, 2 * T::GRAIN);
     par.zip_chunks2(lo, hi, chunk, |k, lo, hi| {
         let base = k * chunk;
         for (j, (a, b)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
@@ -249,7 +254,7 @@ fn radix4_layer<T: NttElem>(x: &mut [T], w: &[Fr], par: Parallelism) {
     let (x01, x23) = x.split_at_mut(2 * q);
     let (x0, x1) = x01.split_at_mut(q);
     let (x2, x3) = x23.split_at_mut(q);
-    let chunk = par.chunk_len(q, 1 << 9);
+    let chunk = par.chunk_len(q, T::GRAIN);
     par.zip_chunks4(x0, x1, x2, x3, chunk, |k, x0, x1, x2, x3| {
         let base = k * chunk;
         for (j, (((a0, a1), a2), a3)) in

@@ -216,7 +216,7 @@ fn prepared_batch_matches_naive_for_commitment_shapes() {
     vecs.push(vec![]);
     check_prepared(&bases, &vecs);
     let prepared = accel().prepare_bases(bases);
-    assert_eq!(prepared.cpu_window(), Some(10));
+    assert_eq!(prepared.cpu_window(), Some(11));
 }
 
 #[test]
@@ -270,5 +270,28 @@ proptest! {
             .map(|i| random_scalars((seed as usize + i * 7) % (bases + 1), seed ^ i as u64))
             .collect();
         check_prepared(&b, &vecs);
+    }
+}
+
+#[test]
+fn prepared_batch_with_short_scalars_uses_fewer_windows_correctly() {
+    // Payload scalars have 248 bits; the batch then needs fewer windows. Check the
+    // boundary of every bit length near a multiple of the window width.
+    let bases = random_points(32, 45);
+    let mut rng = crate::rng(46);
+    for bits in [1u32, 10, 11, 12, 21, 22, 23, 32, 33, 34, 246, 247, 248, 249, 253, 254] {
+        let top = (0..bits).fold(Fr::zero(), |acc, _| acc + acc + Fr::one()); // 2^bits − 1
+        let vecs: Vec<Vec<Fr>> = (0..5)
+            .map(|j| {
+                (0..32)
+                    .map(|i| match (i + j) % 3 {
+                        0 => top,
+                        1 => Fr::from(rand::Rng::r#gen::<u8>(&mut rng) as u64),
+                        _ => Fr::zero(),
+                    })
+                    .collect()
+            })
+            .collect();
+        check_prepared(&bases, &vecs);
     }
 }

@@ -9,6 +9,7 @@
 
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
+use doppio_accel::parallel::Parallelism;
 
 use crate::error::VidError;
 
@@ -19,15 +20,23 @@ const MARKER: u8 = 0x01;
 
 /// Scalars encoding `payload` (at least one).
 pub fn bytes_to_elems(payload: &[u8]) -> Vec<Fr> {
-    let count = (payload.len() + 1).div_ceil(BYTES_PER_ELEM);
-    let mut out = Vec::with_capacity(count);
-    let mut chunks = payload.chunks_exact(BYTES_PER_ELEM);
-    for chunk in &mut chunks {
-        out.push(Fr::from_le_bytes_mod_order(chunk));
-    }
-    let mut last = chunks.remainder().to_vec();
+    bytes_to_elems_with(payload, Parallelism::Sequential)
+}
+
+/// [`bytes_to_elems`] with a parallel strategy.
+pub(crate) fn bytes_to_elems_with(payload: &[u8], par: Parallelism) -> Vec<Fr> {
+    let full = payload.len() / BYTES_PER_ELEM;
+    let mut out = vec![Fr::from(0u64); full + 1];
+    let chunk = par.chunk_len(full, 1 << 12);
+    par.for_each_chunk(&mut out[..full], chunk, |k, elems| {
+        let bytes = &payload[k * chunk * BYTES_PER_ELEM..];
+        for (e, b) in elems.iter_mut().zip(bytes.chunks_exact(BYTES_PER_ELEM)) {
+            *e = Fr::from_le_bytes_mod_order(b);
+        }
+    });
+    let mut last = payload[full * BYTES_PER_ELEM..].to_vec();
     last.push(MARKER);
-    out.push(Fr::from_le_bytes_mod_order(&last));
+    out[full] = Fr::from_le_bytes_mod_order(&last);
     out
 }
 

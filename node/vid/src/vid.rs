@@ -15,7 +15,7 @@ use sha3::{Digest, Keccak256};
 
 use crate::{
     decode::Decoder,
-    encoding::{BYTES_PER_ELEM, bytes_to_elems, elem_count, elems_to_bytes, padding},
+    encoding::{BYTES_PER_ELEM, bytes_to_elems_with, elem_count, elems_to_bytes, padding},
     error::VidError,
     fk23::Fk23,
     merkle::{MerkleTree, leaf_hash, verify_path},
@@ -180,7 +180,7 @@ impl Vid {
             return Err(VidError::PayloadTooLarge { len: payload.len(), max: MAX_PAYLOAD_BYTES });
         }
         let start = Instant::now();
-        let elems = bytes_to_elems(payload);
+        let elems = self.accel.cpu_parallelism(|par| bytes_to_elems_with(payload, par));
         let polys: Vec<Vec<Fr>> = elems.chunks(self.k()).map(|c| c.to_vec()).collect();
         let refs: Vec<&[Fr]> = polys.iter().map(|p| p.as_slice()).collect();
         let poly_commits = self.ck.commit_batch(&self.accel, &refs)?;
