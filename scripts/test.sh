@@ -38,7 +38,16 @@ cargo test --workspace --benches --no-run --locked
 step "hardware profile smoke run (hwprofile --quick --json)"
 out=$(mktemp)
 cargo run --locked -q -p doppio-benches --bin hwprofile -- --quick --json --budget-ms 20 >"$out"
-python3 -c 'import json,sys; rows=json.load(open(sys.argv[1])); assert rows and all({"op","size","backend","ms","baseline","baseline_ms"} <= r.keys() for r in rows), rows; print(len(rows), "profile rows")' "$out"
+python3 - "$out" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert rows and all({"op", "size", "backend", "ms", "baseline", "baseline_ms"} <= r.keys() for r in rows), rows
+ops = {r["op"] for r in rows}
+for want in ("msm", "msm_batch_prepared", "qc.verify", "vid.disperse", "vid.recover_payload"):
+    assert want in ops, f"profile has no {want} row: {sorted(ops)}"
+assert all(r["ms"] > 0 and r["baseline_ms"] > 0 for r in rows), rows
+print(len(rows), "profile rows")
+PY
 rm -f "$out"
 
 echo
