@@ -221,6 +221,16 @@ impl Accel {
         Ok(())
     }
 
+    /// Point-wise products `points[i] ← scalars[i]·points[i]` over BN254 G1 (the
+    /// diagonal step of a circulant product over points, as in FK23 openings).
+    pub fn ec_scale(&self, points: &mut [G1Projective], scalars: &[Fr]) -> Result<(), AccelError> {
+        if points.len() != scalars.len() {
+            return Err(AccelError::LengthMismatch { bases: points.len(), scalars: scalars.len() });
+        }
+        self.timed(Op::EcScale, points.len(), |b| b.ec_scale(points, scalars));
+        Ok(())
+    }
+
     /// Sum of BLS12-381 G1 points (public-key aggregation); empty gives the identity.
     pub fn bls_sum_g1(&self, points: &[blst_p1_affine]) -> blst_p1 {
         self.timed(Op::BlsSumG1, points.len(), |b| b.bls_sum_g1(points))

@@ -56,6 +56,8 @@ pub enum Op {
     NttBatch,
     /// NTT over BN254 G1 points.
     EcNtt,
+    /// Point-wise products of G1 points with scalars.
+    EcScale,
     /// Sum of BLS12-381 G1 points.
     BlsSumG1,
     /// Sum of BLS12-381 G2 points.
@@ -66,13 +68,14 @@ pub enum Op {
 
 impl Op {
     /// All operations, in a fixed order.
-    pub const ALL: [Op; 9] = [
+    pub const ALL: [Op; 10] = [
         Op::Msm,
         Op::MsmBatch,
         Op::MsmBatchPrepared,
         Op::Ntt,
         Op::NttBatch,
         Op::EcNtt,
+        Op::EcScale,
         Op::BlsSumG1,
         Op::BlsSumG2,
         Op::BlsBatchVerify,
@@ -87,6 +90,7 @@ impl Op {
             Op::Ntt => "ntt",
             Op::NttBatch => "ntt_batch",
             Op::EcNtt => "ec_ntt",
+            Op::EcScale => "ec_scale",
             Op::BlsSumG1 => "bls_sum_g1",
             Op::BlsSumG2 => "bls_sum_g2",
             Op::BlsBatchVerify => "bls_batch_verify",
@@ -167,6 +171,9 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     /// In-place NTT over G1 points (subgroup only); valid power-of-two length.
     fn ec_ntt(&self, points: &mut [G1Projective], direction: NttDirection);
+
+    /// `points[i] ← scalars[i]·points[i]`; equal lengths.
+    fn ec_scale(&self, points: &mut [G1Projective], scalars: &[Fr]);
 
     /// Sum of BLS12-381 G1 points (public-key aggregation).
     fn bls_sum_g1(&self, points: &[blst_p1_affine]) -> blst_p1;

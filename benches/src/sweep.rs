@@ -36,6 +36,8 @@ pub fn sizes(op: Op, extent: Extent) -> Vec<u32> {
         (Op::NttBatch, Extent::Quick) => vec![10],
         (Op::EcNtt, Extent::Standard) => vec![6, 8, 10],
         (Op::EcNtt, Extent::Quick) => vec![4],
+        (Op::EcScale, Extent::Standard) => vec![6, 10],
+        (Op::EcScale, Extent::Quick) => vec![4],
         (Op::BlsSumG1 | Op::BlsSumG2, Extent::Standard) => vec![10, 14],
         (Op::BlsSumG1 | Op::BlsSumG2, Extent::Quick) => vec![8],
         (Op::BlsBatchVerify, Extent::Standard) => vec![4, 7, 10],
@@ -148,6 +150,21 @@ pub fn measure(accel: &Accel, op: Op, log: u32, budget: Duration) -> ProfileRow 
                 || reference::arkworks_ec_ntt(&mut base, dir),
             );
             (t, "arkworks fft over G1")
+        }
+        Op::EcScale => {
+            let points: Vec<G1Projective> =
+                inputs::points(n, 5).into_iter().map(Into::into).collect();
+            let scalars = inputs::scalars(n, 6);
+            let (mut ours, mut base) = (points.clone(), points);
+            let t = time_pair(
+                budget,
+                || drop(black_box(accel.ec_scale(&mut ours, &scalars))),
+                || {
+                    use rayon::prelude::*;
+                    base.par_iter_mut().zip(&scalars).for_each(|(p, s)| *p *= s)
+                },
+            );
+            (t, "arkworks scalar multiplication (GLV), rayon over points")
         }
         Op::BlsSumG1 => {
             let keys = Votes::new(64, 5).key_points();

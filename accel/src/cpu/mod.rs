@@ -106,6 +106,17 @@ impl Backend for CpuBackend {
         self.run(|par| ntt::ntt(points, direction, None, par))
     }
 
+    fn ec_scale(&self, points: &mut [G1Projective], scalars: &[Fr]) {
+        self.run(|par| {
+            let chunk = par.chunk_len(points.len(), 2);
+            par.for_each_chunk(points, chunk, |k, ps| {
+                for (p, s) in ps.iter_mut().zip(&scalars[k * chunk..]) {
+                    *p = xyzz::mul_glv(p, s);
+                }
+            })
+        })
+    }
+
     fn bls_sum_g1(&self, points: &[blst_p1_affine]) -> blst_p1 {
         self.run(|par| bls::sum::<bls::G1>(points, par))
     }

@@ -216,3 +216,21 @@ fn glv_scalar_multiplication_matches_arkworks() {
     }
     assert!(g1_mul(&G1Projective::zero(), &scalars[0]).is_zero());
 }
+
+#[test]
+fn ec_scale_matches_arkworks_and_checks_lengths() {
+    let mut points: Vec<G1Projective> = random_points(37, 62).into_iter().map(Into::into).collect();
+    points[3] = G1Projective::zero();
+    let mut scalars = random_scalars(37, 63);
+    scalars[5] = Fr::zero();
+    scalars[6] = -Fr::from(1u64);
+    let want: Vec<G1Projective> = points.iter().zip(&scalars).map(|(p, s)| *p * s).collect();
+    let a = accel();
+    a.ec_scale(&mut points, &scalars).unwrap();
+    assert_eq!(G1Projective::normalize_batch(&points), G1Projective::normalize_batch(&want));
+    assert_eq!(
+        a.ec_scale(&mut points[..3], &scalars),
+        Err(AccelError::LengthMismatch { bases: 3, scalars: 37 })
+    );
+    a.ec_scale(&mut [], &[]).unwrap();
+}
