@@ -10,7 +10,7 @@ use blst::{
 };
 use tagged_base64::Tb64Error;
 
-use crate::tagged::{TagError, tagged_string};
+use doppio_light_client::{tagged::TagError, tagged_string};
 
 /// Domain separation tag of signatures (the IETF proof-of-possession ciphersuite).
 pub const DST_SIG: &[u8] = b"BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";

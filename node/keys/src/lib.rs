@@ -7,7 +7,6 @@ pub mod keygen;
 pub mod peer;
 pub mod qc;
 pub mod stake_table;
-mod tagged;
 pub mod vote;
 
 pub use bls::{BlsError, BlsPublicKey, BlsSecretKey, BlsSignature, ProofOfPossession};

@@ -2,6 +2,7 @@
 
 pub mod poseidon;
 pub mod schnorr;
+pub mod tagged;
 
 pub use ark_bn254::Fr as Field;
 pub use schnorr::{

@@ -1,17 +1,17 @@
 //! Schnorr signatures over ed-on-BN254 with a Poseidon challenge: the light-client state
 //! keys. The scheme is described in the crate README.
 
-use std::{fmt, str::FromStr};
+use std::fmt;
 
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective, Fr as Scalar};
 use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use sha2::{Digest, Sha512};
-use tagged_base64::{TaggedBase64, Tb64Error};
+use tagged_base64::Tb64Error;
 use zeroize::Zeroize;
 
-use crate::{Field, poseidon};
+use crate::{Field, poseidon, tagged::TagError};
 
 /// Tag of a verification (public) key string.
 pub const TAG_SCHNORR_VER_KEY: &str = "SCHNORR_VER_KEY";
@@ -320,52 +320,19 @@ fn decode_point(bytes: &[u8], what: &'static str) -> Result<EdwardsAffine, Schno
     Ok(p)
 }
 
-fn to_tagged(tag: &'static str, bytes: &[u8]) -> String {
-    TaggedBase64::new(tag, bytes).expect("our tags are valid tagged base64 tags").to_string()
-}
-
-fn from_tagged(s: &str, tag: &'static str) -> Result<Vec<u8>, SchnorrError> {
-    let tb = TaggedBase64::parse(s)?;
-    if tb.tag() != tag {
-        return Err(SchnorrError::WrongTag { expected: tag, found: tb.tag() });
+impl SchnorrError {
+    /// The error for a tagged string that failed before its payload was read.
+    pub(crate) fn from_tag(expected: &'static str, e: TagError) -> Self {
+        match e {
+            TagError::Encoding(e) => SchnorrError::Encoding(e),
+            TagError::WrongTag(found) => SchnorrError::WrongTag { expected, found },
+        }
     }
-    Ok(tb.value())
 }
 
-/// `Display`/`FromStr` as tagged base64, and serde as that string.
-macro_rules! tagged_string {
-    ($ty:ty, $tag:expr) => {
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&to_tagged($tag, &self.to_bytes()))
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = SchnorrError;
-            fn from_str(s: &str) -> Result<Self, SchnorrError> {
-                Self::from_bytes(&from_tagged(s, $tag)?)
-            }
-        }
-
-        impl serde::Serialize for $ty {
-            fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-                ser.collect_str(self)
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(de)?;
-                s.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-tagged_string!(SchnorrVerKey, TAG_SCHNORR_VER_KEY);
-tagged_string!(SchnorrSigningKey, TAG_SCHNORR_SIGNING_KEY);
-tagged_string!(SchnorrSignature, TAG_SCHNORR_SIG);
+crate::tagged_string!(SchnorrVerKey, TAG_SCHNORR_VER_KEY, SchnorrError);
+crate::tagged_string!(SchnorrSigningKey, TAG_SCHNORR_SIGNING_KEY, SchnorrError);
+crate::tagged_string!(SchnorrSignature, TAG_SCHNORR_SIG, SchnorrError);
 
 impl fmt::Debug for SchnorrVerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

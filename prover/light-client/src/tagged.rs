@@ -1,16 +1,17 @@
 //! Tagged base64 strings (Espresso's format, through the `tagged-base64` crate) with the
-//! tag checked, and a macro giving a type `Display`, `FromStr` and serde as that string.
+//! tag checked, and a macro giving a type `Display`, `FromStr` and serde as that string
+//! (used by the Schnorr keys here and the BLS keys of `doppio-keys`).
 
 use tagged_base64::{TaggedBase64, Tb64Error};
 
 /// Encodes `bytes` under `tag`.
-pub(crate) fn encode(tag: &'static str, bytes: &[u8]) -> String {
+pub fn encode(tag: &'static str, bytes: &[u8]) -> String {
     TaggedBase64::new(tag, bytes).expect("our tags are valid tagged base64 tags").to_string()
 }
 
 /// What a tagged string failed on, before the payload is looked at.
 #[derive(Debug)]
-pub(crate) enum TagError {
+pub enum TagError {
     /// Not tagged base64 or a bad checksum.
     Encoding(Tb64Error),
     /// Another tag.
@@ -18,7 +19,7 @@ pub(crate) enum TagError {
 }
 
 /// Decodes a string under `tag`, returning the payload.
-pub(crate) fn decode(s: &str, tag: &'static str) -> Result<Vec<u8>, TagError> {
+pub fn decode(s: &str, tag: &'static str) -> Result<Vec<u8>, TagError> {
     let tb = TaggedBase64::parse(s.trim()).map_err(TagError::Encoding)?;
     if tb.tag() != tag {
         return Err(TagError::WrongTag(tb.tag()));
@@ -27,7 +28,10 @@ pub(crate) fn decode(s: &str, tag: &'static str) -> Result<Vec<u8>, TagError> {
 }
 
 /// `Display`/`FromStr` as the tagged string of `to_bytes`/`from_bytes`, serde as that
-/// string.
+/// string. `$err` must have `from_tag(tag, TagError) -> $err` and `From` for the
+/// type's `from_bytes` error. Shared by the Schnorr keys here and the BLS keys of
+/// `doppio-keys`.
+#[macro_export]
 macro_rules! tagged_string {
     ($ty:ty, $tag:expr, $err:ty) => {
         impl std::fmt::Display for $ty {
@@ -59,5 +63,3 @@ macro_rules! tagged_string {
         }
     };
 }
-
-pub(crate) use tagged_string;
