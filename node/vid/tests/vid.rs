@@ -318,6 +318,10 @@ fn objects_serialise_and_bad_encodings_are_errors() {
     common_bytes[8..40].fill(0xff);
     assert!(VidCommon::from_bytes(&common_bytes).is_err());
     assert!(serde_json::from_str::<VidShare>("\"0x1234\"").is_err());
+    // An absurd length prefix is an error, not an allocation.
+    let mut huge = bytes.clone();
+    huge[4..12].fill(0xff);
+    assert!(matches!(VidShare::from_bytes(&huge), Err(VidError::Decode { .. })));
 }
 
 fn keccak_hex(bytes: &[u8]) -> String {
