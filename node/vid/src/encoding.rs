@@ -8,7 +8,7 @@
 //! same way.
 
 use ark_bn254::Fr;
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::PrimeField;
 use doppio_accel::parallel::Parallelism;
 
 use crate::error::VidError;
@@ -48,11 +48,14 @@ pub fn elem_count(len: usize) -> usize {
 /// Appends the 31 payload bytes of `elem`; an element of 2^248 or more cannot come from
 /// [`bytes_to_elems`].
 pub(crate) fn push_elem_bytes(elem: &Fr, out: &mut Vec<u8>) -> Result<(), VidError> {
-    let bytes = elem.into_bigint().to_bytes_le();
-    if bytes[BYTES_PER_ELEM..].iter().any(|&b| b != 0) {
+    let limbs = elem.into_bigint().0;
+    if limbs[3] >> 56 != 0 {
         return Err(VidError::MalformedPayload("a scalar does not encode 31 bytes"));
     }
-    out.extend_from_slice(&bytes[..BYTES_PER_ELEM]);
+    for limb in &limbs[..3] {
+        out.extend_from_slice(&limb.to_le_bytes());
+    }
+    out.extend_from_slice(&limbs[3].to_le_bytes()[..7]);
     Ok(())
 }
 

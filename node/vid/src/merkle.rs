@@ -5,7 +5,7 @@
 //! all-zero leaves. The prefixes keep leaves and inner nodes apart.
 
 use ark_bn254::Fr;
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::PrimeField;
 use doppio_accel::parallel::Parallelism;
 use sha3::{Digest, Keccak256};
 
@@ -21,7 +21,10 @@ pub fn leaf_hash(index: u32, evals: &[Fr]) -> Hash {
     for chunk in evals.chunks(1024) {
         buf.clear();
         for e in chunk {
-            buf.extend_from_slice(&e.into_bigint().to_bytes_le());
+            // Little-endian canonical bytes, without a Vec per element.
+            for limb in e.into_bigint().0 {
+                buf.extend_from_slice(&limb.to_le_bytes());
+            }
         }
         h.update(&buf);
     }
