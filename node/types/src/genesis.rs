@@ -580,7 +580,11 @@ fn parse_accounts(value: &Value, path: &str) -> Result<BTreeMap<Address, FeeAmou
         })?;
         let amount = parse_fee(amount, &field)?;
         if accounts.insert(address, amount).is_some() {
-            return Err(invalid(value, &field, "the same account appears twice"));
+            return Err(GenesisError::Invalid {
+                field,
+                value: format!("\"{key}\""),
+                reason: "the same account appears twice (addresses ignore case)".to_owned(),
+            });
         }
     }
     Ok(accounts)
