@@ -1,9 +1,16 @@
 #![doc = include_str!("../README.md")]
 
+pub mod chain_config;
+pub mod genesis;
+pub mod header;
 pub mod ns_proof;
 pub mod payload;
 pub mod transaction;
+pub mod units;
 
+pub use chain_config::{ChainConfig, FeeAmount};
+pub use genesis::Genesis;
+pub use header::{FeeInfo, Header, HeaderCommitment, L1BlockInfo};
 pub use ns_proof::{NamespaceProof, NsProofError};
 pub use payload::{NsTable, Payload, PayloadError};
 pub use transaction::{NamespaceId, Transaction, TxCommitment};

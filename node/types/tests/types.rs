@@ -187,3 +187,50 @@ fn namespace_proofs_verify_against_the_payload_commitment() {
     let other_block = vid.disperse(&p.bytes()[1..]).unwrap();
     assert!(proof.verify(&vid, &other_block.commitment, &other_block.common, table).is_err());
 }
+
+#[test]
+fn header_json_round_trips_and_every_field_changes_the_commitment() {
+    use alloy_primitives::{Address, B256, U256};
+    use doppio_types::{ChainConfig, FeeInfo, Header, L1BlockInfo};
+    let srs = Srs::insecure_dev(3, 4);
+    let vid = Vid::new(VidParams::new(4, 2).unwrap(), &srs, Accel::cpu().unwrap()).unwrap();
+    let p = Payload::from_transactions(&[tx(1, b"abc")]).unwrap();
+    let header = Header {
+        chain_config: ChainConfig::default(),
+        height: 7,
+        timestamp: 1_700_000_000,
+        l1_head: 100,
+        l1_finalized: Some(L1BlockInfo {
+            number: 90,
+            timestamp: U256::from(5u64),
+            hash: B256::repeat_byte(9),
+        }),
+        payload_commitment: vid.commit_only(p.bytes()).unwrap(),
+        ns_table: p.ns_table().bytes().to_vec(),
+        block_merkle_tree_root: B256::repeat_byte(1),
+        fee_merkle_tree_root: B256::repeat_byte(2),
+        fee_info: FeeInfo { account: Address::repeat_byte(3), amount: 42u64.into() },
+    };
+    let json = serde_json::to_string(&header).unwrap();
+    assert_eq!(serde_json::from_str::<Header>(&json).unwrap(), header);
+    let c = header.commit();
+    assert!(c.to_string().starts_with("BLOCK~"));
+    let changes: Vec<Box<dyn Fn(&mut Header)>> = vec![
+        Box::new(|h| h.chain_config.max_block_size += 1),
+        Box::new(|h| h.height += 1),
+        Box::new(|h| h.timestamp += 1),
+        Box::new(|h| h.l1_head += 1),
+        Box::new(|h| h.l1_finalized = None),
+        Box::new(|h| h.payload_commitment.0[0] ^= 1),
+        Box::new(|h| h.ns_table.push(0)),
+        Box::new(|h| h.block_merkle_tree_root = B256::ZERO),
+        Box::new(|h| h.fee_merkle_tree_root = B256::ZERO),
+        Box::new(|h| h.fee_info.amount = 43u64.into()),
+        Box::new(|h| h.fee_info.account = Address::ZERO),
+    ];
+    for (i, change) in changes.iter().enumerate() {
+        let mut h = header.clone();
+        change(&mut h);
+        assert_ne!(h.commit(), c, "change {i} left the commitment unchanged");
+    }
+}
