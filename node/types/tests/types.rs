@@ -215,18 +215,18 @@ fn header_json_round_trips_and_every_field_changes_the_commitment() {
     assert_eq!(serde_json::from_str::<Header>(&json).unwrap(), header);
     let c = header.commit();
     assert!(c.to_string().starts_with("BLOCK~"));
-    let changes: Vec<Box<dyn Fn(&mut Header)>> = vec![
-        Box::new(|h| h.chain_config.max_block_size += 1),
-        Box::new(|h| h.height += 1),
-        Box::new(|h| h.timestamp += 1),
-        Box::new(|h| h.l1_head += 1),
-        Box::new(|h| h.l1_finalized = None),
-        Box::new(|h| h.payload_commitment.0[0] ^= 1),
-        Box::new(|h| h.ns_table.push(0)),
-        Box::new(|h| h.block_merkle_tree_root = B256::ZERO),
-        Box::new(|h| h.fee_merkle_tree_root = B256::ZERO),
-        Box::new(|h| h.fee_info.amount = 43u64.into()),
-        Box::new(|h| h.fee_info.account = Address::ZERO),
+    let changes: [fn(&mut Header); 11] = [
+        |h| h.chain_config.max_block_size += 1,
+        |h| h.height += 1,
+        |h| h.timestamp += 1,
+        |h| h.l1_head += 1,
+        |h| h.l1_finalized = None,
+        |h| h.payload_commitment.0[0] ^= 1,
+        |h| h.ns_table.push(0),
+        |h| h.block_merkle_tree_root = B256::ZERO,
+        |h| h.fee_merkle_tree_root = B256::ZERO,
+        |h| h.fee_info.amount = 43u64.into(),
+        |h| h.fee_info.account = Address::ZERO,
     ];
     for (i, change) in changes.iter().enumerate() {
         let mut h = header.clone();
