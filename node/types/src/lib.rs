@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod block_merkle;
 pub mod chain_config;
 pub mod genesis;
 pub mod header;
@@ -8,6 +9,7 @@ pub mod payload;
 pub mod transaction;
 pub mod units;
 
+pub use block_merkle::{BlockMerkleTree, BlockProof};
 pub use chain_config::{ChainConfig, FeeAmount};
 pub use genesis::Genesis;
 pub use header::{FeeInfo, Header, HeaderCommitment, L1BlockInfo};
