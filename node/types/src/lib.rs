@@ -2,6 +2,7 @@
 
 pub mod block_merkle;
 pub mod chain_config;
+pub mod fee_merkle;
 pub mod genesis;
 pub mod header;
 pub mod ns_proof;
@@ -11,6 +12,7 @@ pub mod units;
 
 pub use block_merkle::{BlockMerkleTree, BlockProof};
 pub use chain_config::{ChainConfig, FeeAmount};
+pub use fee_merkle::{FeeMerkleTree, FeeProof};
 pub use genesis::Genesis;
 pub use header::{FeeInfo, Header, HeaderCommitment, L1BlockInfo};
 pub use ns_proof::{NamespaceProof, NsProofError};
