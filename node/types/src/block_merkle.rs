@@ -9,42 +9,19 @@
 //! `O(HEIGHT)` hashes; [`BlockMerkleTree::frontier`] is the proof of the last leaf, which
 //! is what a node catching up needs to go on appending.
 
-use std::sync::OnceLock;
-
 use sha3::{Digest, Keccak256};
 
 /// Levels of the tree: up to 2^32 blocks.
 pub const HEIGHT: usize = 32;
 
-/// A 32-byte hash.
-pub type Hash = [u8; 32];
+pub use crate::merkle_hash::Hash;
+use crate::merkle_hash::{node, zero};
 
 fn leaf_hash(commitment: &Hash) -> Hash {
     let mut h = Keccak256::new();
     h.update([0u8]);
     h.update(commitment);
     h.finalize().into()
-}
-
-fn node(left: &Hash, right: &Hash) -> Hash {
-    let mut h = Keccak256::new();
-    h.update([1u8]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
-}
-
-/// `zero(l)`: the hash of an empty subtree of height `l`.
-fn zero(level: usize) -> &'static Hash {
-    static ZEROS: OnceLock<Vec<Hash>> = OnceLock::new();
-    &ZEROS.get_or_init(|| {
-        let mut z = vec![[0u8; 32]];
-        for l in 0..HEIGHT {
-            let next = node(&z[l], &z[l]);
-            z.push(next);
-        }
-        z
-    })[level]
 }
 
 /// The tree is full.

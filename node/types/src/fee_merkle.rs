@@ -8,7 +8,7 @@
 //! zero hashes (`zero[0] = [0; 32]`). Only non-empty nodes are stored, so an update or a
 //! proof costs 160 hashes whatever the number of accounts.
 
-use std::{collections::HashMap, sync::OnceLock};
+use std::collections::HashMap;
 
 use alloy_primitives::{Address, U256};
 use sha3::{Digest, Keccak256};
@@ -16,16 +16,8 @@ use sha3::{Digest, Keccak256};
 /// Depth of the tree: one level per address bit.
 pub const FEE_HEIGHT: usize = 160;
 
-/// A 32-byte hash.
-pub type Hash = [u8; 32];
-
-fn node(left: &Hash, right: &Hash) -> Hash {
-    let mut h = Keccak256::new();
-    h.update([1u8]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
-}
+pub use crate::merkle_hash::Hash;
+use crate::merkle_hash::{node, zero};
 
 fn leaf(account: &Address, balance: &U256) -> Hash {
     if balance.is_zero() {
@@ -36,19 +28,6 @@ fn leaf(account: &Address, balance: &U256) -> Hash {
     h.update(account);
     h.update(balance.to_be_bytes::<32>());
     h.finalize().into()
-}
-
-/// The hash of an empty subtree of height `h`.
-fn zero(h: usize) -> &'static Hash {
-    static ZEROS: OnceLock<Vec<Hash>> = OnceLock::new();
-    &ZEROS.get_or_init(|| {
-        let mut z = vec![[0u8; 32]];
-        for l in 0..FEE_HEIGHT {
-            let next = node(&z[l], &z[l]);
-            z.push(next);
-        }
-        z
-    })[h]
 }
 
 /// Bit `i` (most significant first) of an address.

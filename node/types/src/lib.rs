@@ -5,6 +5,7 @@ pub mod chain_config;
 pub mod fee_merkle;
 pub mod genesis;
 pub mod header;
+mod merkle_hash;
 pub mod ns_proof;
 pub mod payload;
 pub mod transaction;
