@@ -7,7 +7,7 @@ use std::{io::Write, time::Duration};
 
 use anyhow::Context;
 use clap::Parser;
-use doppio_accel::{Accel, AccelConfig, Op};
+use doppio_accel::{Accel, AccelConfig, Op, ProfileRow};
 use doppio_benches::{
     keys, schemes,
     sweep::{self, Extent},
@@ -92,36 +92,30 @@ fn run() -> anyhow::Result<()> {
     };
     let budget = Duration::from_millis(cli.budget_ms);
     let mut rows = Vec::new();
+    let report = |row: ProfileRow| {
+        let speedup = row.baseline_ms / row.ms;
+        eprintln!("{:.3} ms (baseline {:.3} ms, {speedup:.2}×)", row.ms, row.baseline_ms);
+        row
+    };
     for selected in ops {
-        let sizes: Vec<usize> = match selected {
-            Selected::Accel(op) => sweep::sizes(op, extent).into_iter().map(|l| 1 << l).collect(),
-            Selected::Keys(op) => keys::sizes(op, extent),
+        match selected {
+            Selected::Accel(op) => {
+                for log in sweep::sizes(op, extent) {
+                    eprint!("{op} 2^{log} … ");
+                    rows.push(report(sweep::measure(&accel, op, log, budget)));
+                }
+            }
+            Selected::Keys(op) => {
+                for size in keys::sizes(op, extent) {
+                    eprint!("{op} {size} … ");
+                    rows.push(report(keys::measure(&accel, op, size, budget)));
+                }
+            }
             Selected::Vid => {
                 for len in schemes::vid_sizes(extent) {
                     rows.extend(schemes::vid_rows(&accel, len, budget, &mut |l| eprintln!("{l}")));
                 }
-                continue;
             }
-        };
-        for size in sizes {
-            let row = match selected {
-                Selected::Accel(op) => {
-                    eprint!("{op} 2^{} … ", size.trailing_zeros());
-                    sweep::measure(&accel, op, size.trailing_zeros(), budget)
-                }
-                Selected::Keys(op) => {
-                    eprint!("{op} {size} … ");
-                    keys::measure(&accel, op, size, budget)
-                }
-                Selected::Vid => unreachable!("handled above"),
-            };
-            eprintln!(
-                "{:.3} ms (baseline {:.3} ms, {:.2}×)",
-                row.ms,
-                row.baseline_ms,
-                row.baseline_ms / row.ms
-            );
-            rows.push(row);
         }
     }
     let text = if cli.json {
