@@ -4,13 +4,10 @@
 //! fixed-width big-endian form (variable-length fields prefixed by their length), shown as
 //! tagged base64 `BLOCK~…`.
 
-use std::fmt;
-
 use alloy_primitives::{Address, B256, U256};
 use doppio_vid::VidCommitment;
 use serde::{Deserialize, Serialize};
 use sha3::{Digest, Keccak256};
-use tagged_base64::TaggedBase64;
 
 use crate::chain_config::{ChainConfig, FeeAmount};
 
@@ -26,7 +23,7 @@ pub struct L1BlockInfo {
 }
 
 /// The fee a block's builder pays and from which account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FeeInfo {
     /// The paying account.
     pub account: Address,
@@ -63,16 +60,11 @@ pub struct Header {
 /// The tag of header commitments.
 pub const TAG_BLOCK: &str = "BLOCK";
 
-/// A header commitment (`BLOCK~…`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct HeaderCommitment(pub [u8; 32]);
-
-impl fmt::Display for HeaderCommitment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tb = TaggedBase64::new(TAG_BLOCK, &self.0).expect("BLOCK is a valid tag");
-        write!(f, "{tb}")
-    }
-}
+crate::commitment::commitment_type!(
+    /// A header commitment (`BLOCK~…`).
+    HeaderCommitment,
+    TAG_BLOCK
+);
 
 fn chain_config_bytes(h: &mut Keccak256, c: &ChainConfig) {
     h.update(c.chain_id.to_be_bytes::<32>());

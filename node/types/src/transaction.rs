@@ -4,12 +4,11 @@
 //! `keccak("DOPPIO-TX-V1" ‖ namespace (u32 LE) ‖ payload length (u64 LE) ‖ payload)`,
 //! shown as tagged base64 `TX~…`.
 
-use std::{fmt, str::FromStr};
+use std::fmt;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha3::{Digest, Keccak256};
-use tagged_base64::TaggedBase64;
 
 /// A rollup's namespace id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -52,55 +51,11 @@ impl Transaction {
 /// The tag of transaction commitments.
 pub const TAG_TX: &str = "TX";
 
-/// A transaction commitment (`TX~…`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct TxCommitment(pub [u8; 32]);
-
-/// A string that is not a transaction commitment.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid transaction commitment `{value}`: {reason}")]
-pub struct TxCommitmentError {
-    /// The string given.
-    pub value: String,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
-impl fmt::Display for TxCommitment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tb = TaggedBase64::new(TAG_TX, &self.0).expect("TX is a valid tag");
-        write!(f, "{tb}")
-    }
-}
-
-impl FromStr for TxCommitment {
-    type Err = TxCommitmentError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let fail = |reason: String| TxCommitmentError { value: s.to_owned(), reason };
-        let tb = TaggedBase64::parse(s.trim()).map_err(|e| fail(e.to_string()))?;
-        if tb.tag() != TAG_TX {
-            return Err(fail(format!("tag `{}`, expected `{TAG_TX}`", tb.tag())));
-        }
-        let bytes: [u8; 32] = tb
-            .value()
-            .try_into()
-            .map_err(|v: Vec<u8>| fail(format!("{} bytes, expected 32", v.len())))?;
-        Ok(TxCommitment(bytes))
-    }
-}
-
-impl Serialize for TxCommitment {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for TxCommitment {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::commitment::commitment_type!(
+    /// A transaction commitment (`TX~…`).
+    TxCommitment,
+    TAG_TX
+);
 
 /// Serde for bytes as standard base64 (with padding).
 pub mod base64_bytes {
