@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure a Postgres server runs on this machine with a role and a database for the
 # storage tests, then prints `DOPPIO_TEST_POSTGRES_URI=postgres://…` on stdout (and
-# nothing else there), so that a caller can `eval "$(scripts/postgres.sh)"` or
-# `export "$(scripts/postgres.sh)"`. Idempotent: run it as often as you like.
+# nothing else there), so that a caller can `export "$(scripts/postgres.sh)"`.
+# Idempotent: run it as often as you like.
 #
 # Installs PostgreSQL with apt-get where it is missing, creates and starts the Debian
 # cluster where none runs. The role may create databases: each Postgres test makes its
