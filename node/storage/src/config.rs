@@ -146,7 +146,10 @@ impl PruningConfig {
             return bad("pruner batch size must be at least 1, got 0".into());
         }
         if self.max_usage > 10_000 {
-            return bad(format!("pruner max usage is in basis points (0..=10000), got {}", self.max_usage));
+            return bad(format!(
+                "pruner max usage is in basis points (0..=10000), got {}",
+                self.max_usage
+            ));
         }
         if self.minimum_retention > self.target_retention {
             return bad(format!(
@@ -163,7 +166,8 @@ impl PruningConfig {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("invalid duration `{s}` (try 1h, 1d, 7d): {e}"))
+    humantime::parse_duration(s)
+        .map_err(|e| format!("invalid duration `{s}` (try 1h, 1d, 7d): {e}"))
 }
 
 /// `storage-fs`: an embedded SQLite database in a folder.
@@ -317,28 +321,57 @@ mod tests {
         assert_eq!(sql.pruning.into_config().unwrap(), None, "archival by default");
         let fs = Fs::parse_from(["t", "--path", "/d", "--prune"]).args;
         assert_eq!(fs.pruning.clone().into_config().unwrap(), Some(PruningConfig::default()));
-        assert!(matches!(fs.into_config(), StorageConfig::Sqlite { path } if path == PathBuf::from("/d")));
+        assert!(
+            matches!(fs.into_config(), StorageConfig::Sqlite { path } if path == PathBuf::from("/d"))
+        );
     }
 
     #[test]
     fn flags_set_every_field() {
         let sql = Sql::parse_from([
-            "t", "--uri", "postgres://u:hunter2@h/db", "--host", "db.example", "--port", "6543",
-            "--database", "seq", "--user", "me", "--password", "hunter2", "--use-tls",
-            "--max-connections", "3", "--prune", "--pruning-threshold", "1000",
-            "--minimum-retention", "1h", "--target-retention", "2d", "--batch-size", "7",
-            "--max-usage", "5000", "--interval", "30s",
+            "t",
+            "--uri",
+            "postgres://u:hunter2@h/db",
+            "--host",
+            "db.example",
+            "--port",
+            "6543",
+            "--database",
+            "seq",
+            "--user",
+            "me",
+            "--password",
+            "hunter2",
+            "--use-tls",
+            "--max-connections",
+            "3",
+            "--prune",
+            "--pruning-threshold",
+            "1000",
+            "--minimum-retention",
+            "1h",
+            "--target-retention",
+            "2d",
+            "--batch-size",
+            "7",
+            "--max-usage",
+            "5000",
+            "--interval",
+            "30s",
         ])
         .args;
         let pruning = sql.pruning.clone().into_config().unwrap().unwrap();
-        assert_eq!(pruning, PruningConfig {
-            pruning_threshold: Some(1000),
-            minimum_retention: Duration::from_secs(3600),
-            target_retention: Duration::from_secs(2 * 86400),
-            batch_size: 7,
-            max_usage: 5000,
-            interval: Duration::from_secs(30),
-        });
+        assert_eq!(
+            pruning,
+            PruningConfig {
+                pruning_threshold: Some(1000),
+                minimum_retention: Duration::from_secs(3600),
+                target_retention: Duration::from_secs(2 * 86400),
+                batch_size: 7,
+                max_usage: 5000,
+                interval: Duration::from_secs(30),
+            }
+        );
         let shown = format!("{sql:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("u:***@h/db") && shown.contains("db.example"), "{shown}");

@@ -37,7 +37,10 @@ impl Row {
     /// Column `i` decoded as `T`.
     pub(crate) fn get<T>(&self, i: usize) -> Result<T, sqlx::Error>
     where
-        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>,
+        T: for<'r> Decode<'r, Sqlite>
+            + Type<Sqlite>
+            + for<'r> Decode<'r, Postgres>
+            + Type<Postgres>,
     {
         match self {
             Row::Sqlite(r) => r.try_get(i),
@@ -118,11 +121,19 @@ impl Pool {
         }
     }
 
-    pub(crate) async fn fetch_all(&self, sql: &'static str, args: &[Arg<'_>]) -> Result<Vec<Row>, sqlx::Error> {
+    pub(crate) async fn fetch_all(
+        &self,
+        sql: &'static str,
+        args: &[Arg<'_>],
+    ) -> Result<Vec<Row>, sqlx::Error> {
         dispatch!(self, sql, args, |q, p| q.fetch_all(p).await)
     }
 
-    pub(crate) async fn fetch_optional(&self, sql: &'static str, args: &[Arg<'_>]) -> Result<Option<Row>, sqlx::Error> {
+    pub(crate) async fn fetch_optional(
+        &self,
+        sql: &'static str,
+        args: &[Arg<'_>],
+    ) -> Result<Option<Row>, sqlx::Error> {
         dispatch!(self, sql, args, |q, p| q.fetch_optional(p).await)
     }
 
@@ -146,7 +157,11 @@ impl Tx {
         dispatch!(self, sql, args, |q, t| q.fetch_optional(&mut **t).await)
     }
 
-    pub(crate) async fn execute(&mut self, sql: &'static str, args: &[Arg<'_>]) -> Result<u64, sqlx::Error> {
+    pub(crate) async fn execute(
+        &mut self,
+        sql: &'static str,
+        args: &[Arg<'_>],
+    ) -> Result<u64, sqlx::Error> {
         dispatch!(self, sql, args, |q, t| q.execute(&mut **t).await)
     }
 

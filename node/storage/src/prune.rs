@@ -29,7 +29,11 @@ pub struct PruneReport {
 impl Storage {
     /// Prunes as `cfg` says, taking `now` as the current time (header timestamps are in
     /// seconds since the Unix epoch).
-    pub async fn prune(&self, cfg: &PruningConfig, now: SystemTime) -> Result<PruneReport, StorageError> {
+    pub async fn prune(
+        &self,
+        cfg: &PruningConfig,
+        now: SystemTime,
+    ) -> Result<PruneReport, StorageError> {
         cfg.validate()?;
         let usage_before = self.disk_usage().await?;
         let mut report = PruneReport { usage_before, ..Default::default() };
@@ -56,7 +60,11 @@ impl Storage {
 
     /// The highest height that may go for a retention of `retention` at `now`: the last
     /// block with a header older than `now - retention`, but never the latest block.
-    async fn cutoff(&self, now: SystemTime, retention: Duration) -> Result<Option<u64>, StorageError> {
+    async fn cutoff(
+        &self,
+        now: SystemTime,
+        retention: Duration,
+    ) -> Result<Option<u64>, StorageError> {
         let Some((_, max)) = self.bounds().await? else { return Ok(None) };
         let Some(before) = now.checked_sub(retention) else { return Ok(None) };
         let secs = before.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -73,8 +81,14 @@ impl Storage {
 
     /// The top of the next batch to delete: up to `batch_size` heights from the lowest
     /// stored one, not past `cutoff`.
-    async fn next_batch(&self, batch_size: u64, cutoff: Option<u64>) -> Result<Option<u64>, StorageError> {
-        let (Some(cutoff), Some((min, _))) = (cutoff, self.bounds().await?) else { return Ok(None) };
+    async fn next_batch(
+        &self,
+        batch_size: u64,
+        cutoff: Option<u64>,
+    ) -> Result<Option<u64>, StorageError> {
+        let (Some(cutoff), Some((min, _))) = (cutoff, self.bounds().await?) else {
+            return Ok(None);
+        };
         if min > cutoff {
             return Ok(None);
         }

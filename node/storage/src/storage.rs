@@ -10,7 +10,7 @@ use doppio_vid::{VidCommitment, VidCommon, VidShare};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Decode, Postgres, Sqlite, SqlSafeStr, Type};
+use sqlx::{Decode, Postgres, SqlSafeStr, Sqlite, Type};
 
 use crate::config::{PostgresOptions, SQLITE_FILE, StorageConfig};
 use crate::db::{Arg, Pool, Row};
@@ -228,7 +228,11 @@ impl Storage {
     /// Heights are consecutive from the first block stored (which may have any height).
     /// Storing the identical block again is a no-op, so a block can be replayed after a
     /// crash; a different block at a stored height is [`StorageError::Conflict`].
-    pub async fn append_decided(&self, block: &BlockData, state: &[u8]) -> Result<(), StorageError> {
+    pub async fn append_decided(
+        &self,
+        block: &BlockData,
+        state: &[u8],
+    ) -> Result<(), StorageError> {
         let height = block.leaf.height();
         let h = db_height(height).ok_or_else(|| {
             StorageError::Config(format!("height {height} exceeds the database's range"))
@@ -276,7 +280,8 @@ impl Storage {
     /// Re-appending at a stored height: fine if it is the same block.
     async fn check_same(&self, height: u64, new: &BlockRow) -> Result<(), StorageError> {
         let h = db_height(height).unwrap_or(i64::MAX);
-        let sql = "SELECT leaf, payload, ns_table, vid_common, vid_share FROM blocks WHERE height = $1";
+        let sql =
+            "SELECT leaf, payload, ns_table, vid_common, vid_share FROM blocks WHERE height = $1";
         let Some(row) = self.pool.fetch_optional(sql, &[Arg::Int(h)]).await? else {
             // Below the first stored height: pruned, or before the first block stored.
             return Err(match self.pruned_height().await? {
@@ -344,7 +349,9 @@ impl Storage {
         };
         match pruned {
             Some(p) if height <= p => StorageError::Pruned { height, oldest: p + 1 },
-            _ => StorageError::not_found(format!("{what} at height {height} (block height {block_height})")),
+            _ => StorageError::not_found(format!(
+                "{what} at height {height} (block height {block_height})"
+            )),
         }
     }
 
@@ -359,14 +366,21 @@ impl Storage {
     }
 
     /// The row of the block `id` from one of the `sql` variants of [`by_block_id`].
-    async fn block_row(&self, what: &str, id: BlockId, sql: [&'static str; 3]) -> Result<(u64, Row), StorageError> {
+    async fn block_row(
+        &self,
+        what: &str,
+        id: BlockId,
+        sql: [&'static str; 3],
+    ) -> Result<(u64, Row), StorageError> {
         let row = match id {
             BlockId::Height(h) => match db_height(h) {
                 Some(h) => self.pool.fetch_optional(sql[0], &[Arg::Int(h)]).await?,
                 None => None,
             },
             BlockId::Hash(c) => self.pool.fetch_optional(sql[1], &[Arg::Bytes(&c.0)]).await?,
-            BlockId::PayloadHash(c) => self.pool.fetch_optional(sql[2], &[Arg::Bytes(&c.0)]).await?,
+            BlockId::PayloadHash(c) => {
+                self.pool.fetch_optional(sql[2], &[Arg::Bytes(&c.0)]).await?
+            }
         };
         let Some(row) = row else { return Err(self.missing_block(what, id).await) };
         let height = col_u64(&row, 0, &|| format!("{what} ({id:?})"))?;
@@ -391,7 +405,13 @@ impl Storage {
     }
 
     /// Rows of `[from, until)` from an [`in_range`] query, checked complete first.
-    async fn range_rows(&self, what: &str, from: u64, until: u64, sql: &'static str) -> Result<Vec<(u64, Row)>, StorageError> {
+    async fn range_rows(
+        &self,
+        what: &str,
+        from: u64,
+        until: u64,
+        sql: &'static str,
+    ) -> Result<Vec<(u64, Row)>, StorageError> {
         if !self.check_range(what, from, until).await? {
             return Ok(Vec::new());
         }
@@ -438,7 +458,8 @@ impl Storage {
 
     /// A block payload.
     pub async fn payload(&self, id: BlockId) -> Result<Payload, StorageError> {
-        let (height, row) = self.block_row("payload", id, by_block_id!("payload, ns_table")).await?;
+        let (height, row) =
+            self.block_row("payload", id, by_block_id!("payload, ns_table")).await?;
         decode_payload(&row, 1, height)
     }
 
@@ -459,10 +480,16 @@ impl Storage {
     }
 
     /// Leaves of heights `[from, until)`; an error if any is missing.
-    pub async fn leaf_range(&self, from: u64, until: u64) -> Result<Vec<LeafQueryData>, StorageError> {
+    pub async fn leaf_range(
+        &self,
+        from: u64,
+        until: u64,
+    ) -> Result<Vec<LeafQueryData>, StorageError> {
         let rows = self.range_rows("leaf", from, until, in_range!("leaf")).await?;
         rows.iter()
-            .map(|(h, row)| decode_leaf(&col::<Vec<u8>>(row, 1, &|| format!("leaf at height {h}"))?, *h))
+            .map(|(h, row)| {
+                decode_leaf(&col::<Vec<u8>>(row, 1, &|| format!("leaf at height {h}"))?, *h)
+            })
             .collect()
     }
 
@@ -478,13 +505,21 @@ impl Storage {
     }
 
     /// VID common data of heights `[from, until)`; an error if any is missing.
-    pub async fn vid_common_range(&self, from: u64, until: u64) -> Result<Vec<VidCommon>, StorageError> {
+    pub async fn vid_common_range(
+        &self,
+        from: u64,
+        until: u64,
+    ) -> Result<Vec<VidCommon>, StorageError> {
         let rows = self.range_rows("VID common", from, until, in_range!("vid_common")).await?;
         rows.iter().map(|(h, row)| decode_vid_common(row, *h)).collect()
     }
 
     /// The transaction at `index` in the block at `height`.
-    pub async fn transaction(&self, height: u64, index: u64) -> Result<TransactionRecord, StorageError> {
+    pub async fn transaction(
+        &self,
+        height: u64,
+        index: u64,
+    ) -> Result<TransactionRecord, StorageError> {
         let what = format!("transaction {index} of the block");
         let (Some(h), Some(i)) = (db_height(height), db_height(index)) else {
             return Err(self.missing(&what, height).await);
@@ -499,7 +534,10 @@ impl Storage {
     }
 
     /// The earliest stored occurrence of the transaction with commitment `hash`.
-    pub async fn transaction_by_hash(&self, hash: TxCommitment) -> Result<TransactionRecord, StorageError> {
+    pub async fn transaction_by_hash(
+        &self,
+        hash: TxCommitment,
+    ) -> Result<TransactionRecord, StorageError> {
         let sql = "SELECT t.height, t.idx, t.hash, b.block_hash, b.payload, b.ns_table \
                    FROM transactions t JOIN blocks b ON b.height = t.height \
                    WHERE t.hash = $1 ORDER BY t.height, t.idx LIMIT 1";
@@ -510,7 +548,13 @@ impl Storage {
     }
 
     /// Sums a per-block column over `[from, until)`, every height of which must be stored.
-    async fn sum(&self, what: &str, from: u64, until: u64, sql: &'static str) -> Result<u64, StorageError> {
+    async fn sum(
+        &self,
+        what: &str,
+        from: u64,
+        until: u64,
+        sql: &'static str,
+    ) -> Result<u64, StorageError> {
         if !self.check_range(what, from, until).await? {
             return Ok(0);
         }
@@ -571,7 +615,10 @@ impl BlockRow {
     fn new(block: &BlockData) -> Result<Self, StorageError> {
         let header = &block.leaf.leaf.block_header;
         let timestamp = i64::try_from(header.timestamp).map_err(|_| {
-            StorageError::Config(format!("header timestamp {} exceeds the database's range", header.timestamp))
+            StorageError::Config(format!(
+                "header timestamp {} exceeds the database's range",
+                header.timestamp
+            ))
         })?;
         let leaf = serde_json::to_vec(&block.leaf)
             .map_err(|e| StorageError::corrupt(format!("leaf at height {}", header.height), e))?;
@@ -617,7 +664,9 @@ fn decode_payload(row: &Row, at: usize, height: u64) -> Result<Payload, StorageE
         (Some(bytes), Some(table)) => {
             Payload::from_parts(bytes, table).map_err(|e| StorageError::corrupt(what(), e))
         }
-        (None, None) => Err(StorageError::not_found(format!("{} (not stored by this node)", what()))),
+        (None, None) => {
+            Err(StorageError::not_found(format!("{} (not stored by this node)", what())))
+        }
         _ => Err(StorageError::corrupt(what(), "bytes and namespace table not both present")),
     }
 }

@@ -8,8 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{BASE_TIME, CHAIN_LEN, HOUR, chain, duplicate_tx, raw_sql, state, transactions};
 use doppio_storage::{
-    BlockData, BlockId, LeafId, PruningConfig, Storage, StorageConfig, StorageError,
-    spawn_pruner,
+    BlockData, BlockId, LeafId, PruningConfig, Storage, StorageConfig, StorageError, spawn_pruner,
 };
 use doppio_types::{HeaderCommitment, LeafCommitment, TxCommitment};
 use doppio_vid::VidCommitment;
@@ -73,10 +72,13 @@ fn assert_pruned<T: std::fmt::Debug>(r: Result<T, StorageError>, height: u64, ol
 
 async fn empty_store(cfg: StorageConfig) {
     let s = open(&cfg).await;
-    assert_eq!(s.backend(), match cfg {
-        StorageConfig::Sqlite { .. } => "sqlite",
-        StorageConfig::Postgres(_) => "postgres",
-    });
+    assert_eq!(
+        s.backend(),
+        match cfg {
+            StorageConfig::Sqlite { .. } => "sqlite",
+            StorageConfig::Postgres(_) => "postgres",
+        }
+    );
     assert_eq!(s.block_height().await.unwrap(), 0);
     assert_eq!(s.latest_state().await.unwrap(), None);
     assert_eq!(s.pruned_height().await.unwrap(), None);
@@ -87,7 +89,11 @@ async fn empty_store(cfg: StorageConfig) {
     assert_not_found(s.count_transactions(0, 1).await, "height 0");
     assert!(s.disk_usage().await.unwrap() > 0);
     // Nothing to prune, even with everything "old".
-    let cfg = PruningConfig { target_retention: Duration::ZERO, minimum_retention: Duration::ZERO, ..Default::default() };
+    let cfg = PruningConfig {
+        target_retention: Duration::ZERO,
+        minimum_retention: Duration::ZERO,
+        ..Default::default()
+    };
     let report = s.prune(&cfg, SystemTime::now()).await.unwrap();
     assert_eq!(report.blocks_pruned, 0);
 }
@@ -181,10 +187,16 @@ async fn reappend_is_idempotent_and_conflicts_are_caught(cfg: StorageConfig) {
     // A different block at a stored height is refused, whatever differs.
     let mut other = block(1).clone();
     other.vid_share = None;
-    assert!(matches!(s.append_decided(&other, b"").await, Err(StorageError::Conflict { height: 1 })));
+    assert!(matches!(
+        s.append_decided(&other, b"").await,
+        Err(StorageError::Conflict { height: 1 })
+    ));
     let mut other = block(2).clone();
     other.payload = block(1).payload.clone();
-    assert!(matches!(s.append_decided(&other, b"").await, Err(StorageError::Conflict { height: 2 })));
+    assert!(matches!(
+        s.append_decided(&other, b"").await,
+        Err(StorageError::Conflict { height: 2 })
+    ));
     let mut other = block(2).clone();
     other.leaf.leaf.view_number += 1;
     let err = s.append_decided(&other, b"").await.unwrap_err();
@@ -246,9 +258,12 @@ async fn transactions_counts_and_sizes(cfg: StorageConfig) {
     let dup = duplicate_tx();
     let r = s.transaction_by_hash(dup.commit()).await.unwrap();
     assert_eq!((r.height, r.transaction), (2, dup));
+    // Positions are in payload order (namespace by namespace), not submission order.
     let some = &transactions(6)[4];
+    let index = block(6).payload.as_ref().unwrap().transactions().iter().position(|t| t == some);
+    assert_eq!(index, Some(2));
     let r = s.transaction_by_hash(some.commit()).await.unwrap();
-    assert_eq!((r.height, r.index, &r.transaction), (6, 4, some));
+    assert_eq!((r.height, r.index, &r.transaction), (6, 2, some));
 }
 
 /// A trigger makes the last statement of the append (the state upsert) fail: the block,
@@ -336,11 +351,19 @@ async fn pruning_by_target_and_minimum_retention(cfg: StorageConfig) {
     assert_eq!(s.leaf(LeafId::Height(last - 1)).await.unwrap(), block(last - 1).leaf);
 
     // A threshold the store is under changes nothing.
-    let roomy = PruningConfig { pruning_threshold: Some(u64::MAX), minimum_retention: Duration::ZERO, ..cfg_prune };
+    let roomy = PruningConfig {
+        pruning_threshold: Some(u64::MAX),
+        minimum_retention: Duration::ZERO,
+        ..cfg_prune
+    };
     assert_eq!(s.prune(&roomy, now).await.unwrap().blocks_pruned, 0);
 
     // Everything old: the latest block and the state stay.
-    let all = PruningConfig { minimum_retention: Duration::ZERO, target_retention: Duration::ZERO, ..cfg_prune };
+    let all = PruningConfig {
+        minimum_retention: Duration::ZERO,
+        target_retention: Duration::ZERO,
+        ..cfg_prune
+    };
     let later = now + Duration::from_secs(1000 * HOUR);
     let r = s.prune(&all, later).await.unwrap();
     assert_eq!(r.pruned_height, Some(last - 1));
@@ -416,7 +439,10 @@ async fn corrupt_rows_are_reported(cfg: StorageConfig) {
         other => panic!("expected Corrupt {what}, got {:?}", other.map(|_: ()| ())),
     };
     corrupt(s.leaf(LeafId::Height(1)).await.map(drop), "leaf at height 1");
-    corrupt(s.header(BlockId::Hash(block(1).leaf.block_hash())).await.map(drop), "leaf at height 1");
+    corrupt(
+        s.header(BlockId::Hash(block(1).leaf.block_hash())).await.map(drop),
+        "leaf at height 1",
+    );
     corrupt(s.leaf_range(0, 3).await.map(drop), "leaf at height 1");
     corrupt(s.vid_common(BlockId::Height(1)).await.map(drop), "VID common at height 1");
     corrupt(s.payload(BlockId::Height(1)).await.map(drop), "payload at height 1");
@@ -442,10 +468,19 @@ async fn blocks_without_payload_or_share(cfg: StorageConfig) {
     s.append_decided(&b, &state(0)).await.unwrap();
     assert_eq!(s.leaf(LeafId::Height(0)).await.unwrap(), b.leaf);
     assert_eq!(s.vid_common(BlockId::Height(0)).await.unwrap(), b.vid_common);
-    assert_not_found(s.payload(BlockId::Height(0)).await, "payload at height 0 (not stored by this node)");
-    assert_not_found(s.vid_share(BlockId::Height(0)).await, "VID share at height 0 (not stored by this node)");
+    assert_not_found(
+        s.payload(BlockId::Height(0)).await,
+        "payload at height 0 (not stored by this node)",
+    );
+    assert_not_found(
+        s.vid_share(BlockId::Height(0)).await,
+        "VID share at height 0 (not stored by this node)",
+    );
     assert_not_found(s.payload_range(0, 1).await, "not stored");
     assert_eq!(s.count_transactions(0, 1).await.unwrap(), 0);
     assert_eq!(s.payload_size(0, 1).await.unwrap(), 0);
-    assert!(matches!(s.append_decided(block(0), &state(0)).await, Err(StorageError::Conflict { height: 0 })));
+    assert!(matches!(
+        s.append_decided(block(0), &state(0)).await,
+        Err(StorageError::Conflict { height: 0 })
+    ));
 }

@@ -150,8 +150,11 @@ fn postgres_uri() -> Option<String> {
             panic!("DOPPIO_REQUIRE_POSTGRES=1 but DOPPIO_TEST_POSTGRES_URI is not set")
         }
         _ => {
-            eprintln!(
-                "SKIPPED: Postgres test (set DOPPIO_TEST_POSTGRES_URI, e.g. with \
+            // Straight to stderr: the test harness hides eprintln! output of passing tests.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: Postgres storage test (set DOPPIO_TEST_POSTGRES_URI, e.g. with \
                  `export \"$(scripts/postgres.sh)\"`)"
             );
             None
