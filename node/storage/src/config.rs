@@ -322,7 +322,7 @@ mod tests {
         let fs = Fs::parse_from(["t", "--path", "/d", "--prune"]).args;
         assert_eq!(fs.pruning.clone().into_config().unwrap(), Some(PruningConfig::default()));
         assert!(
-            matches!(fs.into_config(), StorageConfig::Sqlite { path } if path == PathBuf::from("/d"))
+            matches!(fs.into_config(), StorageConfig::Sqlite { path } if path == std::path::Path::new("/d"))
         );
     }
 

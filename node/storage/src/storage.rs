@@ -701,3 +701,39 @@ fn hash32(bytes: Vec<u8>, what: &dyn Fn() -> String) -> Result<[u8; 32], Storage
         .try_into()
         .map_err(|b: Vec<u8>| StorageError::corrupt(what(), format!("a hash of {} bytes", b.len())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_options_from_fields_and_from_a_uri() {
+        let o = PostgresOptions {
+            host: "db.example".into(),
+            port: 6543,
+            database: "seq".into(),
+            user: "me".into(),
+            password: Some("pw".into()),
+            ..Default::default()
+        };
+        let opts = postgres_options(&o).unwrap();
+        assert_eq!((opts.get_host(), opts.get_port()), ("db.example", 6543));
+        assert_eq!((opts.get_username(), opts.get_database()), ("me", Some("seq")));
+        assert!(matches!(opts.get_ssl_mode(), PgSslMode::Disable));
+
+        // The URI replaces the fields; password and TLS still apply on top.
+        let o = PostgresOptions {
+            uri: Some("postgres://u@h:7/d".into()),
+            password: Some("pw".into()),
+            use_tls: true,
+            ..o
+        };
+        let opts = postgres_options(&o).unwrap();
+        assert_eq!((opts.get_host(), opts.get_port(), opts.get_username()), ("h", 7, "u"));
+        assert!(matches!(opts.get_ssl_mode(), PgSslMode::Require));
+
+        let bad = PostgresOptions { uri: Some("postgres://h:notaport/d".into()), ..o };
+        let err = postgres_options(&bad).unwrap_err().to_string();
+        assert!(err.starts_with("invalid storage configuration: postgres: invalid --uri"), "{err}");
+    }
+}

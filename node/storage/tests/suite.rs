@@ -419,6 +419,11 @@ async fn reopen_keeps_everything(cfg: StorageConfig) {
     assert_eq!(s.block_height().await.unwrap(), 5);
     let clone = s.clone();
     assert_eq!(clone.leaf(LeafId::Height(4)).await.unwrap(), block(4).leaf);
+    // Postgres: the same store through host/port/database/user/password options.
+    if let Some(fields) = common::by_fields(&cfg) {
+        let s = open(&fields).await;
+        assert_eq!(s.latest_state().await.unwrap(), Some((4, state(4))));
+    }
 }
 
 async fn corrupt_rows_are_reported(cfg: StorageConfig) {

@@ -218,3 +218,25 @@ macro_rules! suite {
         }
     };
 }
+
+/// The same Postgres store as `cfg`, named by host, port, database, user and password
+/// instead of a URI (`postgres://user:password@host:port/database` URIs only).
+pub fn by_fields(cfg: &StorageConfig) -> Option<StorageConfig> {
+    let StorageConfig::Postgres(o) = cfg else { return None };
+    let uri = o.uri.as_deref()?;
+    let rest = uri.split_once("://")?.1.split('?').next()?;
+    let (auth, rest) = rest.rsplit_once('@')?;
+    let (user, password) = auth.split_once(':')?;
+    let (hostport, database) = rest.split_once('/')?;
+    let (host, port) = hostport.split_once(':')?;
+    Some(StorageConfig::Postgres(PostgresOptions {
+        uri: None,
+        host: host.into(),
+        port: port.parse().ok()?,
+        database: database.into(),
+        user: user.into(),
+        password: Some(password.into()),
+        use_tls: false,
+        max_connections: 2,
+    }))
+}
