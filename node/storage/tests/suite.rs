@@ -10,7 +10,7 @@ use common::{BASE_TIME, CHAIN_LEN, HOUR, chain, duplicate_tx, raw_sql, state, tr
 use doppio_storage::{
     BlockData, BlockId, LeafId, PruningConfig, Storage, StorageConfig, StorageError, spawn_pruner,
 };
-use doppio_types::{HeaderCommitment, LeafCommitment, TxCommitment};
+use doppio_types::{HeaderCommitment, LeafCommitment, NamespaceId, Transaction, TxCommitment};
 use doppio_vid::VidCommitment;
 
 suite!(
@@ -27,6 +27,7 @@ suite!(
     reopen_keeps_everything,
     corrupt_rows_are_reported,
     blocks_without_payload_or_share,
+    a_block_of_many_transactions,
 );
 
 async fn open(cfg: &StorageConfig) -> Storage {
@@ -488,4 +489,23 @@ async fn blocks_without_payload_or_share(cfg: StorageConfig) {
         s.append_decided(block(0), &state(0)).await,
         Err(StorageError::Conflict { height: 0 })
     ));
+}
+
+/// More transactions than one insert statement takes: full chunks and a remainder.
+async fn a_block_of_many_transactions(cfg: StorageConfig) {
+    let s = open(&cfg).await;
+    let txs: Vec<Transaction> = (0..150u32)
+        .map(|i| Transaction::new(NamespaceId(i % 3), i.to_le_bytes().to_vec()))
+        .collect();
+    let b = common::make_block(0, &txs, None);
+    s.append_decided(&b, b"s").await.unwrap();
+    s.append_decided(&b, b"s").await.unwrap();
+    assert_eq!(s.count_transactions(0, 1).await.unwrap(), 150);
+    let in_payload = b.payload.as_ref().unwrap().transactions();
+    for (i, tx) in in_payload.iter().enumerate() {
+        let r = s.transaction(0, i as u64).await.unwrap();
+        assert_eq!((&r.transaction, r.index), (tx, i as u64));
+        assert_eq!(s.transaction_by_hash(tx.commit()).await.unwrap().index, i as u64);
+    }
+    assert_not_found(s.transaction(0, 150).await, "transaction 150");
 }

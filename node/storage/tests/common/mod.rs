@@ -53,41 +53,54 @@ fn certify(data: VoteData) -> QuorumCertificate {
     acc.add(&Vote::new(&sk, data)).unwrap().certificate.expect("one member is a quorum")
 }
 
+fn vid() -> &'static Vid {
+    static VID: OnceLock<Vid> = OnceLock::new();
+    VID.get_or_init(|| {
+        let srs = Srs::insecure_dev(16, 5);
+        Vid::new(VidParams::new(4, 2).unwrap(), &srs, Accel::cpu().unwrap()).unwrap()
+    })
+}
+
+/// Block `h` holding `txs`, child of `parent` (genesis when `None`), with a real VID
+/// dispersal and real certificates.
+pub fn make_block(h: u64, txs: &[Transaction], parent: Option<&BlockData>) -> BlockData {
+    let payload = Payload::from_transactions(txs).unwrap();
+    let d = vid().disperse(payload.bytes()).unwrap();
+    let header = Header {
+        chain_config: Default::default(),
+        height: h,
+        timestamp: BASE_TIME + h * HOUR,
+        l1_head: h,
+        l1_finalized: None,
+        payload_commitment: d.commitment,
+        ns_table: payload.ns_table().bytes().to_vec(),
+        block_merkle_tree_root: Default::default(),
+        fee_merkle_tree_root: Default::default(),
+        fee_info: Default::default(),
+    };
+    let leaf = match parent {
+        None => Leaf::genesis(header),
+        Some(parent) => Leaf {
+            view_number: h * 2,
+            parent_commitment: parent.leaf.hash(),
+            block_header: header,
+            justify_qc: Some(parent.leaf.qc.clone()),
+        },
+    };
+    let qc = certify(leaf.vote_data());
+    BlockData {
+        leaf: LeafQueryData::new(leaf, qc).unwrap(),
+        payload: Some(payload),
+        vid_common: d.common,
+        vid_share: Some(d.shares[1].clone()),
+    }
+}
+
 fn build_chain() -> Vec<BlockData> {
-    let srs = Srs::insecure_dev(16, 5);
-    let vid = Vid::new(VidParams::new(4, 2).unwrap(), &srs, Accel::cpu().unwrap()).unwrap();
     let mut out: Vec<BlockData> = Vec::new();
     for h in 0..CHAIN_LEN {
-        let payload = Payload::from_transactions(&transactions(h)).unwrap();
-        let d = vid.disperse(payload.bytes()).unwrap();
-        let header = Header {
-            chain_config: Default::default(),
-            height: h,
-            timestamp: BASE_TIME + h * HOUR,
-            l1_head: h,
-            l1_finalized: None,
-            payload_commitment: d.commitment,
-            ns_table: payload.ns_table().bytes().to_vec(),
-            block_merkle_tree_root: Default::default(),
-            fee_merkle_tree_root: Default::default(),
-            fee_info: Default::default(),
-        };
-        let leaf = match out.last() {
-            None => Leaf::genesis(header),
-            Some(parent) => Leaf {
-                view_number: h * 2,
-                parent_commitment: parent.leaf.hash(),
-                block_header: header,
-                justify_qc: Some(parent.leaf.qc.clone()),
-            },
-        };
-        let qc = certify(leaf.vote_data());
-        out.push(BlockData {
-            leaf: LeafQueryData::new(leaf, qc).unwrap(),
-            payload: Some(payload),
-            vid_common: d.common,
-            vid_share: Some(d.shares[1].clone()),
-        });
+        let block = make_block(h, &transactions(h), out.last());
+        out.push(block);
     }
     out
 }
