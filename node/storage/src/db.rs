@@ -6,6 +6,9 @@ use sqlx::postgres::{PgPool, PgRow};
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{Decode, Postgres, Row as _, Sqlite, Type};
 
+/// The advisory lock key that serializes writers on Postgres ("DOPPIO" in ASCII).
+const POSTGRES_WRITE_LOCK: i64 = 0x444f_5050_494f;
+
 /// A query argument.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Arg<'a> {
@@ -137,13 +140,22 @@ impl Pool {
         dispatch!(self, sql, args, |q, p| q.fetch_optional(p).await)
     }
 
-    /// Begins a write transaction. SQLite takes the write lock at once (`BEGIN
-    /// IMMEDIATE`): a deferred transaction that reads and then writes can fail with
-    /// `SQLITE_BUSY` when another writer (the pruner) got in between.
+    /// Begins a write transaction, holding the store's write lock until it ends, so
+    /// that writers (appends from any handle, the pruner) run one at a time and each
+    /// sees the others' results. SQLite takes its lock at once (`BEGIN IMMEDIATE`; a
+    /// deferred transaction that reads and then writes can fail with `SQLITE_BUSY`);
+    /// Postgres takes a transaction-scoped advisory lock.
     pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(POSTGRES_WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Tx::Postgres(tx)
+            }
         })
     }
 }
