@@ -123,6 +123,11 @@ impl FeeMerkleTree {
         self.balances.get(account).copied().unwrap_or_default()
     }
 
+    /// Funded accounts and their balances, in no particular order.
+    pub fn accounts(&self) -> impl Iterator<Item = (&Address, &U256)> {
+        self.balances.iter()
+    }
+
     /// Number of funded accounts.
     pub fn len(&self) -> usize {
         self.balances.len()
