@@ -1,0 +1,78 @@
+//! `dev-node`: one node that is its own stake table and DA committee, with SQLite under a
+//! data folder and every API module on one port.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Parser;
+use doppio_keys::{
+    NodeKeys, Scheme,
+    key_file::load_key_file,
+    keygen::{derive_keys, key_file_path, random_seed, write_key_files},
+};
+use doppio_storage::StorageConfig;
+
+use crate::{
+    api::{DEFAULT_MAX_CONNECTIONS, Modules},
+    cli::{DEFAULT_API_PORT, HttpArgs, Launch, NodeArgs},
+};
+
+/// Default data folder, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "data/dev-node";
+
+/// `dev-node` options.
+#[derive(Debug, Parser)]
+#[command(
+    name = "dev-node",
+    version,
+    about = "A single Doppio node with every API module, for development"
+)]
+pub struct DevNodeArgs {
+    /// Port of the HTTP API (0 picks a free one).
+    #[arg(long, env = "ESPRESSO_SEQUENCER_API_PORT", default_value_t = DEFAULT_API_PORT)]
+    pub port: u16,
+
+    /// Data folder: the SQLite database and, unless keys are given, the node's dev keys.
+    #[arg(long, env = "ESPRESSO_SEQUENCER_STORAGE_PATH", default_value = DEFAULT_DATA_DIR)]
+    pub path: PathBuf,
+
+    /// Node options.
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+impl DevNodeArgs {
+    /// The launch description: SQLite in `path`, every module, archival.
+    pub fn launch(&self) -> Launch {
+        Launch {
+            node: self.node.clone(),
+            http: Some(HttpArgs { port: self.port, max_connections: DEFAULT_MAX_CONNECTIONS }),
+            storage: StorageConfig::Sqlite { path: self.path.clone() },
+            pruning: None,
+            modules: Modules::all(),
+        }
+    }
+
+    /// The keys: those given by option, else the dev keys kept in the data folder, made
+    /// fresh (random) on the first run so that restarts extend the same chain.
+    pub fn keys(&self) -> anyhow::Result<NodeKeys> {
+        let k = &self.node.keys;
+        if k.key_file.is_some() || k.private_staking_key.is_some() || k.private_state_key.is_some()
+        {
+            return Ok(k.load()?);
+        }
+        dev_keys(&self.path.join("keys"))
+    }
+}
+
+/// Loads `dir/0.env`, writing fresh random keys there first if it does not exist.
+pub fn dev_keys(dir: &Path) -> anyhow::Result<NodeKeys> {
+    let path = key_file_path(dir, 0);
+    if !path.exists() {
+        let keys = derive_keys(&random_seed(), 0, Scheme::All)?;
+        write_key_files(dir, &[keys], false)
+            .with_context(|| format!("writing dev keys to {}", dir.display()))?;
+        tracing::info!("fresh dev keys written to {}", path.display());
+    }
+    Ok(load_key_file(&path)?)
+}

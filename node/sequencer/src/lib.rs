@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+
+pub mod api;
+pub mod cli;
+pub mod dev_node;
+pub mod mempool;
+pub mod metrics;
+pub mod node;
+pub mod run;
+pub mod state;
+
+pub use node::{Decided, Node, NodeConfig, NodeError};

@@ -1,0 +1,179 @@
+//! Wiring: genesis, keys, acceleration layer, SRS, storage, the node, its API and pruner.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use alloy_primitives::Address;
+use anyhow::Context;
+use doppio_accel::Accel;
+use doppio_keys::NodeKeys;
+use doppio_kzg::Srs;
+use doppio_storage::{Storage, spawn_pruner};
+use doppio_types::Genesis;
+use doppio_vid::VidParams;
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+use crate::{
+    api::{self, ApiConfig},
+    cli::Launch,
+    mempool::MempoolConfig,
+    node::{Node, NodeConfig},
+};
+
+/// Seed of the insecure dev SRS the node uses without `--srs-path`.
+pub const DEV_SRS_SEED: u64 = 0x0d0b_b10d;
+
+/// A started node: its block loop, API and pruner run until [`RunningNode::stop`].
+pub struct RunningNode {
+    /// The node.
+    pub node: Node,
+    /// Where the API listens, if it runs.
+    pub api: Option<SocketAddr>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningNode {
+    /// Resolves when a shutdown is requested.
+    fn signal(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.shutdown.subscribe();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    }
+
+    /// Stops the block loop and the API and waits for them.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+
+    /// Waits until the tasks end (they end on [`RunningNode::stop`] or a failure).
+    pub async fn wait(self) {
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+
+    /// Asks the tasks to stop, without waiting.
+    pub fn request_stop(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// The builder account: the option, else the first funded genesis account, else none
+/// (an unfunded builder proposes empty blocks).
+fn builder_account(launch: &Launch, genesis: &Genesis) -> Address {
+    launch.node.builder_account.or_else(|| genesis.accounts.keys().next().copied()).unwrap_or_else(
+        || {
+            tracing::warn!(
+                "no builder account given and none funded in the genesis file: blocks will be empty"
+            );
+            Address::ZERO
+        },
+    )
+}
+
+/// The largest block any chain config of `genesis` allows.
+fn largest_block(genesis: &Genesis) -> u64 {
+    let upgrades = genesis.upgrades.iter().filter_map(|u| u.chain_config);
+    upgrades.map(|c| c.max_block_size).fold(genesis.chain_config.max_block_size, u64::max)
+}
+
+/// Starts a node as `launch` describes, with `keys`; `env` is what `/v0/config/env`
+/// shows (filtered of secrets here).
+pub async fn start(
+    launch: &Launch,
+    keys: NodeKeys,
+    env: Vec<(String, String)>,
+) -> anyhow::Result<RunningNode> {
+    let args = &launch.node;
+    let genesis = Genesis::from_file(&args.genesis_file)
+        .with_context(|| format!("genesis file {}", args.genesis_file.display()))?;
+    let accel = Accel::new(&args.accel).context("acceleration layer")?;
+    let vid =
+        VidParams::new(args.vid_shares, args.vid_recovery_threshold).context("VID parameters")?;
+    let degree = vid.recovery_threshold;
+    let srs = match &args.srs_path {
+        Some(path) => Srs::from_ptau(path, degree, &accel)
+            .with_context(|| format!("SRS file {}", path.display()))?,
+        None => Srs::insecure_dev(degree, DEV_SRS_SEED),
+    };
+    let storage = Storage::open(&launch.storage).await.context("opening storage")?;
+    let config = NodeConfig {
+        builder_account: builder_account(launch, &genesis),
+        block_interval: args.block_interval,
+        mempool: MempoolConfig {
+            max_transactions: args.mempool_max_transactions,
+            max_bytes: args.mempool_max_bytes,
+        },
+        vid,
+        srs: Arc::new(srs),
+        accel,
+        keys,
+        genesis,
+    };
+    let max_body_bytes = api::body_limit(largest_block(&config.genesis));
+    let node = Node::start(config, storage.clone()).await.context("starting the node")?;
+    let (shutdown, _) = watch::channel(false);
+    let mut running = RunningNode { node: node.clone(), api: None, shutdown, tasks: Vec::new() };
+
+    if let Some(pruning) = launch.pruning {
+        let pruner = spawn_pruner(storage, pruning);
+        let stop = running.signal();
+        running.tasks.push(tokio::spawn(async move {
+            stop.await;
+            pruner.abort();
+        }));
+    }
+    if let Some(http) = &launch.http {
+        let listener = TcpListener::bind(("0.0.0.0", http.port))
+            .await
+            .with_context(|| format!("binding the API to port {}", http.port))?;
+        running.api = Some(listener.local_addr()?);
+        let config = ApiConfig {
+            modules: launch.modules,
+            max_connections: http.max_connections,
+            max_body_bytes,
+            env: api::config::public_env(env),
+        };
+        let stop = running.signal();
+        let node = node.clone();
+        running.tasks.push(tokio::spawn(async move {
+            if let Err(e) = api::serve(node, config, listener, stop).await {
+                tracing::error!("the API server stopped: {e}");
+            }
+        }));
+    }
+    let stop = running.signal();
+    running.tasks.push(tokio::spawn(async move { node.run(stop).await }));
+    Ok(running)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn termination() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Installs the log subscriber (`RUST_LOG`, default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

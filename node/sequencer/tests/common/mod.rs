@@ -1,0 +1,100 @@
+//! Helpers shared by the node's integration tests: a node on loopback with SQLite in a
+//! temporary folder, and an HTTP client.
+#![allow(dead_code, missing_docs, unreachable_pub)]
+
+use std::{path::Path, time::Duration};
+
+use doppio_accel::AccelConfig;
+use doppio_keys::{KeyArgs, NodeKeys, Scheme, keygen::derive_keys};
+use doppio_sequencer::{
+    api::Modules,
+    cli::{HttpArgs, Launch, NodeArgs},
+    run::{self, RunningNode},
+};
+use doppio_storage::StorageConfig;
+
+/// Genesis of the tests: small blocks, 1 wei per byte, one funded builder.
+pub const GENESIS: &str = r#"
+[chain_config]
+chain_id = 35353
+base_fee = '1 wei'
+max_block_size = '10kb'
+fee_recipient = '0x0000000000000000000000000000000000000fee'
+
+[header]
+timestamp = "2024-06-01T00:00:00Z"
+
+[stake_table]
+capacity = 10
+
+[accounts]
+"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266" = '1 eth'
+"#;
+
+/// The funded builder account of [`GENESIS`].
+pub const BUILDER: &str = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+
+pub fn keys(seed: u8) -> NodeKeys {
+    let k = derive_keys(&[seed; 32], 0, Scheme::All).unwrap();
+    NodeKeys { staking: k.staking.unwrap(), state: k.state.unwrap() }
+}
+
+/// Options of a fast test node: blocks every 100 ms, small VID.
+pub fn node_args(genesis_file: &Path) -> NodeArgs {
+    NodeArgs {
+        genesis_file: genesis_file.to_owned(),
+        keys: KeyArgs::default(),
+        builder_account: None,
+        block_interval: Duration::from_millis(100),
+        vid_shares: 8,
+        vid_recovery_threshold: 4,
+        srs_path: None,
+        mempool_max_transactions: 1000,
+        mempool_max_bytes: 1 << 20,
+        accel: AccelConfig::cpu(0),
+    }
+}
+
+/// Writes [`GENESIS`] (or `text`) into `dir` and returns its path.
+pub fn write_genesis(dir: &Path, text: &str) -> std::path::PathBuf {
+    let path = dir.join("genesis.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A launch with SQLite in `dir`, every module, the API on a free port.
+pub fn launch(dir: &Path, node: NodeArgs) -> Launch {
+    Launch {
+        node,
+        http: Some(HttpArgs { port: 0, max_connections: 64 }),
+        storage: StorageConfig::Sqlite { path: dir.join("db") },
+        pruning: None,
+        modules: Modules::all(),
+    }
+}
+
+pub async fn start(launch: &Launch, seed: u8) -> (RunningNode, String) {
+    let running = run::start(launch, keys(seed), vec![]).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", running.api.unwrap().port());
+    (running, url)
+}
+
+/// Polls `url` until it answers 200 with a JSON value `ok` accepts, or panics after 30 s.
+pub async fn wait_for<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    url: &str,
+    ok: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(resp) = client.get(url).send().await
+            && resp.status().is_success()
+            && let Ok(v) = resp.json::<T>().await
+            && ok(&v)
+        {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {url}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
