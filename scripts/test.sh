@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README "Quick start"; CI runs it through .ci/run).
-# Installs what it needs, then: formatting, clippy with warnings denied, every test,
+# Installs what it needs (Postgres included), then: formatting, clippy with warnings
+# denied, every test (the storage suite on SQLite and on Postgres),
 # the benches compiled, and a smoke run of the hardware profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,10 @@ cargo fmt --all --check
 
 step "cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Postgres for the storage suite (scripts/postgres.sh)"
+export "$(scripts/postgres.sh)"
+export DOPPIO_REQUIRE_POSTGRES=1
 
 step "cargo test"
 cargo test --workspace --locked
