@@ -302,3 +302,43 @@ async fn an_unfunded_builder_proposes_empty_blocks() {
     assert!(node.node.metrics().unfunded_builder_blocks.get() >= 1);
     node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_bound_wait_for_one_to_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut launch = launch(dir.path(), node_args(&write_genesis(dir.path(), GENESIS)));
+    launch.http.as_mut().unwrap().max_connections = 1;
+    let (node, url) = start(&launch, 6).await;
+    let holder = tokio::net::TcpStream::connect(node.api.unwrap()).await.unwrap();
+    // Give the server time to accept the idle connection, which takes the only permit.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let client = reqwest::Client::new();
+    let waiting = client.get(format!("{url}/healthcheck")).send();
+    let waiting = tokio::spawn(waiting);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "a second connection was served while the first was open");
+    drop(holder);
+    let resp = tokio::time::timeout(Duration::from_secs(10), waiting).await.unwrap().unwrap();
+    assert_eq!(resp.unwrap().status(), 200);
+    node.stop().await;
+}
+
+#[test]
+fn the_env_route_never_shows_a_secret() {
+    use doppio_sequencer::api::config::{REDACTED, public_env};
+    let vars = [
+        ("ESPRESSO_SEQUENCER_API_PORT", "24000"),
+        ("ESPRESSO_SEQUENCER_PRIVATE_STAKING_KEY", "BLS_SIGNING_KEY~secret"),
+        ("ESPRESSO_SEQUENCER_PRIVATE_STATE_KEY", "SCHNORR_SIGNING_KEY~secret"),
+        ("ESPRESSO_SEQUENCER_POSTGRES_PASSWORD", "hunter2"),
+        ("ESPRESSO_SEQUENCER_POSTGRES_URI", "postgres://u:hunter2@h/db"),
+        ("ESPRESSO_BUILDER_ETH_MNEMONIC", "test test test"),
+        ("HOME", "/root"),
+    ];
+    let shown = public_env(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let text = format!("{shown:?}");
+    assert!(!text.contains("secret") && !text.contains("hunter2") && !text.contains("test test"));
+    assert!(!text.contains("HOME"), "only ESPRESSO_ and DOPPIO_ variables");
+    assert!(shown.contains(&("ESPRESSO_SEQUENCER_API_PORT".into(), "24000".into())));
+    assert_eq!(shown.iter().filter(|(_, v)| v == REDACTED).count(), 5);
+}
