@@ -79,3 +79,51 @@ impl Transcript {
         Fr::from_be_bytes_mod_order(&self.state)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ark_ec::AffineRepr;
+
+    use super::*;
+
+    fn from_hex(s: &str) -> Fr {
+        let s = format!("{:0>64}", s.trim_start_matches("0x"));
+        let bytes: Vec<u8> =
+            (0..32).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect();
+        Fr::from_be_bytes_mod_order(&bytes)
+    }
+
+    /// Vectors from `tests/vectors/transcript.py`, an independent pure-Python Keccak.
+    #[test]
+    fn challenges_match_the_independent_vectors() {
+        let mut t = Transcript::new([0; 32]);
+        t.append_field(&Fr::from(1u64));
+        t.append_point(&G1Affine::generator());
+        let c1 = t.challenge();
+        assert_eq!(
+            c1,
+            from_hex("0x2f895909d19bddb7123b553c6cd0e40a803cb13db8325d2f74cc08532e06d65a")
+        );
+        assert_eq!(
+            t.challenge(),
+            from_hex("0x9db526b78520dd13f7a6e8f3cad8bcd9cf0fc7d5c188c6d725ee83195b96e83")
+        );
+        t.append_field(&-Fr::from(1u64));
+        assert_eq!(
+            t.challenge(),
+            from_hex("0x896d2a1a3acaf605764949d3717153c13c9966652aafdfa0dde19fbb2bf5d35")
+        );
+    }
+
+    #[test]
+    fn encodings_are_big_endian_words() {
+        let one = field_bytes(&Fr::from(1u64));
+        assert_eq!(one[31], 1);
+        assert!(one[..31].iter().all(|b| *b == 0));
+        let g = point_bytes(&G1Affine::generator());
+        assert_eq!((g[31], g[63]), (1, 2));
+        assert_eq!(point_bytes(&G1Affine::identity()), [0; 64]);
+        let r_minus_one = field_bytes(&-Fr::from(1u64));
+        assert_eq!(r_minus_one[..4], [0x30, 0x64, 0x4e, 0x72]);
+    }
+}

@@ -384,3 +384,47 @@ fn the_verifying_key_digest_covers_every_field() {
     assert_eq!(vk.g, G1Affine::generator());
     assert_eq!(Fr::from(vk.domain_size).inverse().unwrap() * Fr::from(vk.domain_size), Fr::one());
 }
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Preprocessing is deterministic for a given SRS and proving for a given RNG: these
+/// digests change only when the key layout, the transcript or the prover's arithmetic does.
+#[test]
+fn the_key_digest_and_a_seeded_proof_are_pinned() {
+    use sha3::{Digest, Keccak256};
+    let c = cubic(3);
+    let (_, vk, proof) = setup(&c, 1);
+    let mut bytes = Vec::new();
+    proof.serialize_compressed(&mut bytes).unwrap();
+    assert_eq!(
+        hex(&vk.digest()),
+        "e6308e5c6ec6cb1a65a7ef6e9e4f3d9108d55a733eccfff8345d8fdf9ad7072b"
+    );
+    assert_eq!(
+        hex(&Keccak256::digest(&bytes)),
+        "ad4098a1136c11926c2182f3810c1d52de2e7ab69a7dbf7d6fc5ee30033d853f"
+    );
+}
+
+#[test]
+fn malformed_verifying_keys_are_refused() {
+    let c = cubic(3);
+    let (_, vk, proof) = setup(&c, 1);
+    let inputs = c.public_inputs();
+    let mut bad = vk.clone();
+    bad.domain_size = 12;
+    assert!(matches!(verify(&bad, &inputs, &proof), Err(PlonkError::MalformedKey(_))));
+    let mut bad = vk.clone();
+    bad.num_inputs = bad.domain_size + 1;
+    assert!(matches!(verify(&bad, &inputs, &proof), Err(PlonkError::MalformedKey(_))));
+    let mut bad = vk.clone();
+    bad.k[1] = Fr::from(2u64);
+    assert!(matches!(verify(&bad, &inputs, &proof), Err(PlonkError::MalformedKey(_))));
+    // A proving key whose encoding was cut short of its powers does not deserialise.
+    let (pk, _, _) = setup(&c, 1);
+    let mut bytes = Vec::new();
+    pk.serialize_compressed(&mut bytes).unwrap();
+    assert!(ProvingKey::deserialize_compressed(&bytes[..bytes.len() - 32]).is_err());
+}
