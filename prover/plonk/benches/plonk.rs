@@ -4,36 +4,15 @@
 //! Poseidon-style rounds, multiplications, booleans) so every selector is active.
 //! `DOPPIO_PLONK_BENCH_LOG` picks the sizes (comma-separated `k`, default `10,12,14`).
 
-use ark_bn254::Fr;
-use ark_ec::CurveGroup;
-use ark_ed_on_bn254::EdwardsAffine;
-use ark_ff::UniformRand;
+#[path = "support/sample_circuit.rs"]
+mod sample_circuit;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use doppio_accel::Accel;
 use doppio_kzg::Srs;
-use doppio_plonk::{Circuit, preprocess, prove, verify};
+use doppio_plonk::{preprocess, prove, verify};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-
-/// A satisfied circuit of just under `2^log` rows.
-fn circuit(log: u32) -> Circuit {
-    let rows = (1usize << log) - 4;
-    let mut r = ChaCha20Rng::seed_from_u64(u64::from(log));
-    let mut c = Circuit::new();
-    let x = c.public_input(Fr::rand(&mut r));
-    let p = EdwardsAffine::rand(&mut r);
-    let mut acc = c.point_witness(p.x, p.y);
-    let q = (p + p).into_affine();
-    let qv = c.point_witness(q.x, q.y);
-    let mut h = x;
-    while c.num_gates() + 5 <= rows {
-        acc = c.ecc_add(acc, qv).expect("own variables");
-        h = c.pow5(h).expect("own variables");
-        h = c.mul(h, acc.x).expect("own variables");
-        c.enforce_bool(c.one()).expect("own variables");
-    }
-    c
-}
 
 fn sizes() -> Vec<u32> {
     std::env::var("DOPPIO_PLONK_BENCH_LOG")
@@ -45,7 +24,7 @@ fn sizes() -> Vec<u32> {
 fn bench(c: &mut Criterion) {
     let accel = Accel::cpu().expect("cpu backend");
     for log in sizes() {
-        let circ = circuit(log);
+        let circ = sample_circuit::circuit(log);
         let srs = Srs::insecure_dev(circ.domain_size() + 2, 1);
         let (pk, vk) = preprocess(&srs, &circ, &accel).expect("preprocess");
         let mut rng = ChaCha20Rng::seed_from_u64(7);

@@ -528,6 +528,61 @@ impl Circuit {
         Ok(out)
     }
 
+    /// The identity `(0, 1)` of ed-on-BN254, on the constant variables.
+    pub fn ecc_identity(&self) -> PointVariable {
+        PointVariable { x: ZERO, y: ONE }
+    }
+
+    /// `b ? p : q` coordinate-wise, for a boolean `b` (not checked here).
+    pub fn ecc_select(
+        &mut self,
+        b: Variable,
+        p: PointVariable,
+        q: PointVariable,
+    ) -> Result<PointVariable, CircuitError> {
+        Ok(PointVariable { x: self.select(b, p.x, q.x)?, y: self.select(b, p.y, q.y)? })
+    }
+
+    /// `k·p` for the scalar whose bits (least significant first, each already
+    /// constrained boolean, e.g. by [`Circuit::range_check`]) are `bits`: double and
+    /// add from the top bit, six rows per bit.
+    pub fn ecc_scalar_mul(
+        &mut self,
+        bits: &[Variable],
+        p: PointVariable,
+    ) -> Result<PointVariable, CircuitError> {
+        self.check(bits)?;
+        let mut acc = self.ecc_identity();
+        for &b in bits.iter().rev() {
+            acc = self.ecc_add(acc, acc)?;
+            let sum = self.ecc_add(acc, p)?;
+            acc = self.ecc_select(b, sum, acc)?;
+        }
+        Ok(acc)
+    }
+
+    /// `k·base` for a point `base` fixed by the circuit and the scalar whose boolean bits
+    /// (least significant first) are `bits`: per bit, the selected multiple
+    /// `bᵢ·2ⁱ·base` is linear in `bᵢ` (two rows) and is added (two rows).
+    pub fn ecc_fixed_base_mul(
+        &mut self,
+        bits: &[Variable],
+        base: &ark_ed_on_bn254::EdwardsAffine,
+    ) -> Result<PointVariable, CircuitError> {
+        self.check(bits)?;
+        let mut acc = self.ecc_identity();
+        let mut multiple = *base;
+        for &b in bits {
+            let (zero, one) = (Fr::zero(), Fr::one());
+            let x = self.lc([b, ZERO, ZERO, ZERO], [multiple.x, zero, zero, zero])?;
+            // y = 1 + b·(yᵢ − 1): the identity's y when b = 0.
+            let y = self.lc([b, ONE, ZERO, ZERO], [multiple.y - one, one, zero, zero])?;
+            acc = self.ecc_add(acc, PointVariable { x, y })?;
+            multiple = (multiple + multiple).into();
+        }
+        Ok(acc)
+    }
+
     /// Row `i` of the padded circuit: public-input gates, then the others, then padding.
     pub(crate) fn row(&self, i: usize) -> Gate {
         let p = self.public_gates.len();
