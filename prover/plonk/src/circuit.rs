@@ -17,6 +17,7 @@ use ark_bn254::Fr;
 use ark_ec::twisted_edwards::TECurveConfig;
 use ark_ed_on_bn254::EdwardsConfig;
 use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
+use rayon::prelude::*;
 
 /// Wires per gate: four inputs and an output.
 pub const NUM_WIRES: usize = 5;
@@ -608,14 +609,15 @@ impl Circuit {
     /// fails. Copy constraints hold by construction (wires hold variables).
     pub fn check_satisfied(&self) -> Result<(), CircuitError> {
         let inputs = self.public_inputs();
-        for i in 0..self.num_gates() {
-            let gate = self.row(i);
+        let fails = |i: &usize| {
+            let gate = self.row(*i);
             let w = gate.wires.map(|v| self.values[v.0]);
-            let pi = inputs.get(i).copied().unwrap_or_default();
-            if !gate_value(&gate.selectors.to_array(), &w, pi).is_zero() {
-                return Err(CircuitError::GateUnsatisfied { index: i, kind: gate.kind });
-            }
+            let pi = inputs.get(*i).copied().unwrap_or_default();
+            !gate_value(&gate.selectors.to_array(), &w, pi).is_zero()
+        };
+        match (0..self.num_gates()).into_par_iter().find_first(fails) {
+            Some(index) => Err(CircuitError::GateUnsatisfied { index, kind: self.row(index).kind }),
+            None => Ok(()),
         }
-        Ok(())
     }
 }

@@ -47,6 +47,9 @@ pub enum PlonkError {
         /// What was given.
         got: usize,
     },
+    /// A name for generated code that is not an identifier.
+    #[error("{0:?} is not a Solidity identifier")]
+    InvalidIdentifier(String),
     /// The proof does not verify.
     #[error("the proof is invalid: {0}")]
     InvalidProof(&'static str),

@@ -6,7 +6,7 @@ use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{Field, PrimeField};
 
-use crate::{keys::VerifyingKey, poly::root_of_unity, transcript::field_bytes};
+use crate::{error::PlonkError, keys::VerifyingKey, poly::root_of_unity, transcript::field_bytes};
 
 /// Names of the selector commitments, in key order.
 pub const SELECTOR_NAMES: [&str; 13] = [
@@ -49,7 +49,15 @@ impl VerifyingKey {
     /// initial state `VK_DIGEST`, the coset constants `K0 … K4`, every commitment as
     /// `<NAME>_X` / `<NAME>_Y` (selectors as in [`SELECTOR_NAMES`], then `SIGMA0 … SIGMA4`,
     /// `G1`), and `[1]₂`, `[τ]₂` as `H_*`, `TAU_H_*` in the precompile's coordinate order.
-    pub fn solidity_library(&self, name: &str) -> String {
+    ///
+    /// A malformed key or a `name` that is not a Solidity identifier is an error.
+    pub fn solidity_library(&self, name: &str) -> Result<String, PlonkError> {
+        let domain = self.check_shape()?;
+        let mut chars = name.chars();
+        let starts_well = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        if !starts_well || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(PlonkError::InvalidIdentifier(name.to_owned()));
+        }
         let n = Fr::from(self.domain_size);
         let mut out = String::new();
         out.push_str("// SPDX-License-Identifier: Apache-2.0\n");
@@ -61,7 +69,7 @@ impl VerifyingKey {
             .expect("String");
         constant(&mut out, "DOMAIN_SIZE", &self.domain_size.to_string());
         constant(&mut out, "DOMAIN_SIZE_INV", &word(&n.inverse().unwrap_or_default()));
-        constant(&mut out, "OMEGA", &word(&root_of_unity(self.domain_size.max(1) as usize)));
+        constant(&mut out, "OMEGA", &word(&root_of_unity(domain)));
         constant(&mut out, "NUM_INPUTS", &self.num_inputs.to_string());
         writeln!(out, "    bytes32 internal constant VK_DIGEST = {};", hex_word(&self.digest()))
             .expect("String");
@@ -78,6 +86,6 @@ impl VerifyingKey {
         g2(&mut out, "H", &self.h);
         g2(&mut out, "TAU_H", &self.tau_h);
         out.push_str("}\n");
-        out
+        Ok(out)
     }
 }

@@ -352,7 +352,13 @@ fn keys_and_proofs_round_trip_through_serialisation() {
 fn the_verifying_key_exports_as_solidity_constants() {
     let c = cubic(3);
     let (_, vk, _) = setup(&c, 1);
-    let src = vk.solidity_library("TestVk");
+    let src = vk.solidity_library("TestVk").unwrap();
+    for bad in ["", "1Vk", "Vk-2", "Vk {"] {
+        assert_eq!(vk.solidity_library(bad), Err(PlonkError::InvalidIdentifier(bad.into())));
+    }
+    let mut malformed = vk.clone();
+    malformed.domain_size = 3;
+    assert!(matches!(malformed.solidity_library("Vk"), Err(PlonkError::MalformedKey(_))));
     assert!(src.contains("library TestVk {"));
     assert!(src.contains(&format!("uint256 internal constant DOMAIN_SIZE = {};", vk.domain_size)));
     assert!(src.contains("uint256 internal constant NUM_INPUTS = 1;"));
