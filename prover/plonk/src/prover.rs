@@ -179,6 +179,7 @@ impl<'a> Prover<'a> {
         let mut transcript = Transcript::new(self.pk.vk.digest());
         transcript.append_fields(inputs);
 
+        let mut clock = RoundClock::new();
         // Round 1: wire polynomials, blinded to degree n + 1.
         let wire_evals = self.wire_evaluations();
         let mut wires = wire_evals.clone();
@@ -190,6 +191,7 @@ impl<'a> Prover<'a> {
         let beta = transcript.challenge();
         let gamma = transcript.challenge();
 
+        clock.lap();
         // Round 2: the permutation product, blinded to degree n + 2.
         let mut z = self.permutation_product(&wire_evals, beta, gamma)?;
         drop(wire_evals);
@@ -199,6 +201,7 @@ impl<'a> Prover<'a> {
         transcript.append_point(&z_comm);
         let alpha = transcript.challenge();
 
+        clock.lap();
         // Round 3: the quotient, split into blinded pieces.
         let mut pi = vec![Fr::zero(); n];
         pi[..inputs.len()].copy_from_slice(inputs);
@@ -211,6 +214,7 @@ impl<'a> Prover<'a> {
         let zeta = transcript.challenge();
         let ch = Challenges { zeta, ..ch };
 
+        clock.lap();
         // Round 4: evaluations.
         let mut at_zeta: Vec<&[Fr]> = as_refs(&wires);
         at_zeta.extend(self.pk.sigmas[..NUM_WIRES - 1].iter().map(|s| s.as_slice()));
@@ -222,6 +226,7 @@ impl<'a> Prover<'a> {
         transcript.append_field(&z_shift_eval);
         let v = transcript.challenge();
 
+        clock.lap();
         // Round 5: openings.
         let l0 = lagrange_first(n, zeta);
         let lin = linearisation(n, &self.pk.vk.k, &ch, &wire_evals, &sigma_evals, z_shift_eval, l0);
@@ -234,6 +239,8 @@ impl<'a> Prover<'a> {
         let (w_zeta, _) = divide_by_linear(&combined, zeta);
         let (w_shift, _) = divide_by_linear(&z, zeta * self.omega);
         let openings = self.ck.commit_batch(self.accel, &[&w_zeta, &w_shift])?;
+        clock.lap();
+        tracing::debug!(n, rounds_ms = ?clock.laps_ms(), "plonk proof");
         Ok(Proof {
             wire_comms: wire_comms.try_into().expect("5 wire commitments"),
             z_comm,
@@ -361,6 +368,28 @@ impl<'a> Prover<'a> {
             *out = terms.iter().filter_map(|(s, p)| p.get(i).map(|c| *s * c)).sum();
         });
         r
+    }
+}
+
+/// Time spent in each prover round, for the debug log.
+struct RoundClock {
+    last: std::time::Instant,
+    laps: Vec<std::time::Duration>,
+}
+
+impl RoundClock {
+    fn new() -> Self {
+        RoundClock { last: std::time::Instant::now(), laps: Vec::new() }
+    }
+
+    fn lap(&mut self) {
+        let now = std::time::Instant::now();
+        self.laps.push(now - self.last);
+        self.last = now;
+    }
+
+    fn laps_ms(&self) -> Vec<u128> {
+        self.laps.iter().map(|d| d.as_millis()).collect()
     }
 }
 
