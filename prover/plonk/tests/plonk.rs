@@ -100,6 +100,15 @@ fn gadgets(seed: u64) -> Circuit {
 
 /// `gates` random arithmetic gates over a growing set of variables, with `inputs` public inputs.
 fn random_circuit(gates: usize, inputs: usize, seed: u64) -> Circuit {
+    random_circuit_with_outputs(gates, inputs, seed).0
+}
+
+/// [`random_circuit`] and the variables its gates output.
+fn random_circuit_with_outputs(
+    gates: usize,
+    inputs: usize,
+    seed: u64,
+) -> (Circuit, Vec<doppio_plonk::Variable>) {
     let mut r = rng(seed);
     let mut c = Circuit::new();
     let mut vars: Vec<_> = (0..inputs).map(|_| c.public_input(Fr::rand(&mut r))).collect();
@@ -117,7 +126,8 @@ fn random_circuit(gates: usize, inputs: usize, seed: u64) -> Circuit {
         };
         vars.push(v);
     }
-    c
+    let outputs = vars.split_off(inputs + 1);
+    (c, outputs)
 }
 
 fn setup(c: &Circuit, seed: u64) -> (ProvingKey, VerifyingKey, Proof) {
@@ -454,4 +464,27 @@ fn the_prover_runs_its_msms_and_ntts_on_the_layer() {
     // z, PI and the quotient's interpolation alone; wires, σ and the 8 cosets in batches.
     assert_eq!(calls(Op::Ntt), 3);
     assert_eq!(calls(Op::NttBatch), 10);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(6))]
+
+    /// Random circuits prove and verify; changing any gate's output is caught by the checker.
+    #[test]
+    fn random_circuits_prove_and_broken_witnesses_are_caught(
+        gates in 10usize..120,
+        inputs in 0usize..4,
+        seed in 0u64..1000,
+        victim in 0usize..1000,
+    ) {
+        let (c, outputs) = random_circuit_with_outputs(gates, inputs, seed);
+        let (_, vk, proof) = setup(&c, seed);
+        proptest::prop_assert!(verify(&vk, &c.public_inputs(), &proof).is_ok());
+        let mut broken = c.clone();
+        let target = outputs[victim % outputs.len()];
+        let old = broken.value(target).unwrap();
+        broken.set_value(target, old + Fr::one()).unwrap();
+        let caught = matches!(broken.check_satisfied(), Err(CircuitError::GateUnsatisfied { .. }));
+        proptest::prop_assert!(caught, "a changed gate output went unnoticed");
+    }
 }
