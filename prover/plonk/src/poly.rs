@@ -38,15 +38,29 @@ pub(crate) fn evaluate(p: &[Fr], x: Fr) -> Fr {
 
 /// `p mod (X^n − c)`: the polynomial that agrees with `p` on every coset `o·H` with
 /// `o^n = c`, so an NTT of size `n` evaluates `p` there even when `deg p ≥ n`.
+#[cfg(test)]
 pub(crate) fn fold(p: &[Fr], n: usize, c: Fr) -> Vec<Fr> {
-    let mut out = p[..p.len().min(n)].to_vec();
-    out.resize(n, Fr::zero());
+    let mut out = vec![Fr::zero(); n];
+    fold_into(&mut out, p, c);
+    out
+}
+
+/// [`fold`] into a buffer of `n` entries (reused across cosets: no fresh pages).
+pub(crate) fn fold_into(out: &mut [Fr], p: &[Fr], c: Fr) {
+    let n = out.len();
+    let low = p.len().min(n);
+    copy(&mut out[..low], &p[..low]);
+    out[low..].iter_mut().for_each(|o| *o = Fr::zero());
     let mut factor = Fr::one();
     for high in p.chunks(n).skip(1) {
         factor *= c;
         out.par_iter_mut().zip(high.par_iter()).for_each(|(o, h)| *o += factor * h);
     }
-    out
+}
+
+/// `out ← src` in parallel chunks.
+pub(crate) fn copy(out: &mut [Fr], src: &[Fr]) {
+    out.par_chunks_mut(CHUNK).zip(src.par_chunks(CHUNK)).for_each(|(o, s)| o.copy_from_slice(s));
 }
 
 /// Adds `blind(X)·(X^n − 1)` to `p` (degree below `n`), giving `n + blind.len()`

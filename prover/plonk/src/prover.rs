@@ -17,7 +17,7 @@ use crate::{
     circuit::{Circuit, NUM_SELECTORS, NUM_WIRES, gate_value},
     error::PlonkError,
     keys::ProvingKey,
-    poly::{blind, evaluate, fold, powers, root_of_unity},
+    poly::{blind, copy, evaluate, fold_into, powers, root_of_unity},
     transcript::Transcript,
 };
 
@@ -309,13 +309,19 @@ impl<'a> Prover<'a> {
             .collect();
         let mut t = vec![Fr::zero(); big];
         let mut offset = Fr::GENERATOR;
+        // 5 wires, z, 5 σ, PI, the active selectors: one buffer each, reused per coset.
+        let mut polys: Vec<Vec<Fr>> = (0..12 + active.len()).map(|_| vec![Fr::zero(); n]).collect();
         for j in 0..8 {
             let c = offset.pow([n as u64]);
-            let mut polys: Vec<Vec<Fr>> = wires.iter().map(|w| fold(w, n, c)).collect();
-            polys.push(fold(z, n, c));
-            polys.extend(self.pk.sigmas.iter().cloned());
-            polys.push(pi.to_vec());
-            polys.extend(active.iter().map(|&s| self.pk.selectors[s].clone()));
+            let (dynamic, fixed) = polys.split_at_mut(6);
+            for (buf, p) in dynamic.iter_mut().zip(wires.iter().map(|w| w.as_slice()).chain([z])) {
+                fold_into(buf, p, c);
+            }
+            let sources = self.pk.sigmas.iter().map(|s| s.as_slice()).chain([pi]);
+            let sources = sources.chain(active.iter().map(|&s| self.pk.selectors[s].as_slice()));
+            for (buf, src) in fixed.iter_mut().zip(sources) {
+                copy(buf, src);
+            }
             self.accel.ntt_batch(
                 &mut as_muts(&mut polys),
                 NttDirection::Forward,
