@@ -21,8 +21,11 @@ use crate::{
     transcript::{field_bytes, point_bytes},
 };
 
-/// The largest domain: the quotient is computed over `8n` points, the largest NTT.
-pub const MAX_DOMAIN: usize = 1 << (MAX_LOG_NTT - 3);
+/// The largest domain: the quotient's coset offsets use a root of unity of order `8n`,
+/// and BN254's scalar field has two-adicity 28 (the layer's NTTs reach `2^26`).
+pub const MAX_DOMAIN: usize = 1 << 25;
+
+const _: () = assert!(MAX_DOMAIN <= 1 << MAX_LOG_NTT);
 
 /// Prefix of the verifying key's encoding, separating it from other Keccak inputs.
 const VK_DOMAIN_TAG: &[u8] = b"doppio-plonk-v1";

@@ -74,6 +74,36 @@ pub(crate) fn blind(mut p: Vec<Fr>, n: usize, blind: &[Fr]) -> Vec<Fr> {
     p
 }
 
+/// The inverse of the Vandermonde matrix `V[j][k] = xⱼᵏ` for distinct `xⱼ`
+/// (Gauss–Jordan elimination; the matrices here are 6 × 6).
+pub(crate) fn vandermonde_inverse(xs: &[Fr]) -> Vec<Vec<Fr>> {
+    let m = xs.len();
+    let mut a: Vec<Vec<Fr>> =
+        xs.iter().map(|x| (0..m).map(|k| x.pow([k as u64])).collect()).collect();
+    let mut inv: Vec<Vec<Fr>> = (0..m)
+        .map(|j| (0..m).map(|k| if j == k { Fr::one() } else { Fr::zero() }).collect())
+        .collect();
+    for col in 0..m {
+        let pivot = (col..m).find(|&r| !a[r][col].is_zero()).expect("distinct points");
+        a.swap(col, pivot);
+        inv.swap(col, pivot);
+        let scale = a[col][col].inverse().expect("non-zero pivot");
+        a[col].iter_mut().chain(inv[col].iter_mut()).for_each(|v| *v *= scale);
+        for r in (0..m).filter(|&r| r != col) {
+            let f = a[r][col];
+            if f.is_zero() {
+                continue;
+            }
+            for k in 0..m {
+                let (ac, ic) = (a[col][k], inv[col][k]);
+                a[r][k] -= f * ac;
+                inv[r][k] -= f * ic;
+            }
+        }
+    }
+    inv
+}
+
 #[cfg(test)]
 mod tests {
     use ark_ff::UniformRand;
@@ -124,6 +154,21 @@ mod tests {
             }
             accel.ntt(&mut evals, NttDirection::Inverse, Coset::Offset(o)).unwrap();
             assert_eq!(evals, p);
+        }
+    }
+
+    #[test]
+    fn vandermonde_inverse_inverts() {
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let xs: Vec<Fr> = (0..6).map(|_| Fr::rand(&mut rng)).collect();
+        let inv = vandermonde_inverse(&xs);
+        for (j, x) in xs.iter().enumerate() {
+            for l in 0..6 {
+                // (V · V⁻¹)[j][l] = Σₖ xⱼᵏ · V⁻¹[k][l]
+                let entry: Fr =
+                    inv.iter().enumerate().map(|(k, row)| x.pow([k as u64]) * row[l]).sum();
+                assert_eq!(entry, if j == l { Fr::one() } else { Fr::zero() });
+            }
         }
     }
 

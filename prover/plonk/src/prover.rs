@@ -1,9 +1,9 @@
 //! The prover: five rounds, every NTT and MSM on the acceleration layer.
 //!
-//! Memory: the quotient is evaluated on the `8n`-point coset `g·H₈ₙ` one size-`n` coset
-//! `g·ζʲ·H` at a time (`ζ` of order `8n`), so only one coset's worth of evaluations
-//! (25 vectors of `n`) and the `8n` quotient values are alive at once; a `2^20`-row
-//! circuit stays under 3 GiB.
+//! Memory: the quotient is evaluated on six cosets `g·ζʲ·H` of size `n` (`ζ` of order
+//! `8n`), one at a time, so only one coset's worth of evaluations (up to 25 vectors of
+//! `n`) and the `6n` quotient values are alive at once; a `2^20`-row circuit peaks at
+//! about 2.5 GiB.
 
 use ark_bn254::{Fr, G1Affine};
 use ark_ff::{FftField, Field, One, UniformRand, Zero, batch_inversion};
@@ -17,12 +17,15 @@ use crate::{
     circuit::{Circuit, NUM_SELECTORS, NUM_WIRES, gate_value},
     error::PlonkError,
     keys::ProvingKey,
-    poly::{blind, copy, evaluate, fold_into, powers, root_of_unity},
+    poly::{blind, copy, evaluate, fold_into, powers, root_of_unity, vandermonde_inverse},
     transcript::Transcript,
 };
 
 /// Number of quotient pieces: the quotient has degree below `5(n + 2)`.
 pub const QUOTIENT_PIECES: usize = 5;
+
+/// Cosets of size `n` the quotient is evaluated on: its degree is below `6n`.
+const QUOTIENT_COSETS: usize = 6;
 
 /// A proof: commitments of rounds 1–3, evaluations of round 4, openings of round 5.
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
@@ -293,7 +296,12 @@ impl<'a> Prover<'a> {
         Ok(z)
     }
 
-    /// The quotient's coefficients (`8n` of them, zero above `5n + 8`).
+    /// The quotient's coefficients (zero from `5(n + 2)` on).
+    ///
+    /// `t` has degree below `6n`, so its values on six cosets `oⱼ·H` determine it: an
+    /// inverse NTT on coset `j` gives `t mod (Xⁿ − cⱼ) = Σₖ cⱼᵏ·tₖ` (`cⱼ = oⱼⁿ`, `tₖ` the
+    /// `k`-th block of `n` coefficients), and the `6 × 6` Vandermonde system in the `cⱼ`
+    /// gives the blocks back. Six cosets of size `n` instead of the usual `8n`-point coset.
     fn quotient(
         &self,
         wires: &[Vec<Fr>],
@@ -302,16 +310,16 @@ impl<'a> Prover<'a> {
         ch: &Challenges,
     ) -> Result<Vec<Fr>, PlonkError> {
         let n = self.n;
-        let big = 8 * n;
-        let step = root_of_unity(big);
+        let step = root_of_unity(8 * n);
+        let offsets: Vec<Fr> =
+            (0..QUOTIENT_COSETS as u64).map(|j| Fr::GENERATOR * step.pow([j])).collect();
         let active: Vec<usize> = (0..NUM_SELECTORS)
             .filter(|&s| self.pk.selectors[s].iter().any(|c| !c.is_zero()))
             .collect();
-        let mut t = vec![Fr::zero(); big];
-        let mut offset = Fr::GENERATOR;
+        let mut blocks = vec![vec![Fr::zero(); n]; QUOTIENT_COSETS];
         // 5 wires, z, 5 σ, PI, the active selectors: one buffer each, reused per coset.
         let mut polys: Vec<Vec<Fr>> = (0..12 + active.len()).map(|_| vec![Fr::zero(); n]).collect();
-        for j in 0..8 {
+        for (&offset, block) in offsets.iter().zip(blocks.iter_mut()) {
             let c = offset.pow([n as u64]);
             let (dynamic, fixed) = polys.split_at_mut(6);
             for (buf, p) in dynamic.iter_mut().zip(wires.iter().map(|w| w.as_slice()).chain([z])) {
@@ -328,12 +336,21 @@ impl<'a> Prover<'a> {
                 Coset::Offset(offset),
             )?;
             let evals = CosetEvals::new(&polys, &active, offset, c, n, &self.omega_powers);
-            t.par_chunks_mut(8).enumerate().for_each(|(i, out)| {
-                out[j] = evals.at(i, &self.pk.vk.k, ch);
-            });
-            offset *= step;
+            block
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(i, out)| *out = evals.at(i, &self.pk.vk.k, ch));
+            self.accel.ntt(block, NttDirection::Inverse, Coset::Offset(offset))?;
         }
-        self.accel.ntt(&mut t, NttDirection::Inverse, Coset::Offset(Fr::GENERATOR))?;
+        drop(polys);
+        let cs: Vec<Fr> = offsets.iter().map(|o| o.pow([n as u64])).collect();
+        let inv = vandermonde_inverse(&cs);
+        let mut t = vec![Fr::zero(); (QUOTIENT_COSETS * n).max(QUOTIENT_PIECES * (n + 2))];
+        t[..QUOTIENT_COSETS * n].par_chunks_mut(n).zip(inv.par_iter()).for_each(|(tk, row)| {
+            for (j, block) in blocks.iter().enumerate() {
+                tk.iter_mut().zip(block).for_each(|(t, f)| *t += row[j] * f);
+            }
+        });
         debug_assert!(
             t[QUOTIENT_PIECES * (n + 2)..].iter().all(|c| c.is_zero()),
             "quotient degree"
