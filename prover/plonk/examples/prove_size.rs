@@ -1,7 +1,8 @@
 //! Proves one circuit of `2^k` rows and reports times, the share of prove time spent in
 //! the acceleration layer's MSMs and NTTs, and the proof's verification time.
 //!
-//! `cargo run --release -p doppio-plonk --example prove_size -- 16`
+//! `cargo run --release -p doppio-plonk --example prove_size -- 16 [cache]`
+//! (`cache`: also time a proof with the key's coset evaluations cached)
 //! (run under `/usr/bin/time -v` to read the peak memory).
 
 #[path = "../benches/support/sample_circuit.rs"]
@@ -11,9 +12,54 @@ use std::time::Instant;
 
 use doppio_accel::{Accel, Op};
 use doppio_kzg::Srs;
-use doppio_plonk::{preprocess, prove, verify};
+use doppio_plonk::{Circuit, PlonkError, Proof, ProvingKey, preprocess, prove, verify};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+
+/// User + system CPU seconds of this process (Linux; 0 elsewhere), which a loaded
+/// machine distorts less than wall time.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn timed_prove(
+    label: &str,
+    accel: &Accel,
+    pk: &ProvingKey,
+    c: &Circuit,
+    rng: &mut ChaCha20Rng,
+) -> Result<Proof, PlonkError> {
+    let before = accel.metrics().snapshot();
+    let (start, cpu) = (Instant::now(), cpu_seconds());
+    let proof = prove(accel, pk, c, rng)?;
+    let (took, cpu) = (start.elapsed(), cpu_seconds() - cpu);
+    let after = accel.metrics().snapshot();
+    let spent = |ops: &[Op]| -> u64 {
+        let total = |m: &[doppio_accel::OpMetrics]| -> u64 {
+            m.iter().filter(|o| ops.contains(&o.op)).map(|o| o.nanos).sum()
+        };
+        total(&after) - total(&before)
+    };
+    let msm = spent(&[Op::Msm, Op::MsmBatch, Op::MsmBatchPrepared]);
+    let ntt = spent(&[Op::Ntt, Op::NttBatch]);
+    let total = took.as_nanos() as u64;
+    let rest = total.saturating_sub(msm + ntt);
+    let share = |x: u64| 100.0 * x as f64 / total as f64;
+    println!(
+        "{label}: {took:.2?}, {cpu:.2} CPU s (MSM {:.2} s = {:.0}%, NTT {:.2} s = {:.0}%, rest {:.2} s = {:.0}%)",
+        seconds(msm),
+        share(msm),
+        seconds(ntt),
+        share(ntt),
+        seconds(rest),
+        share(rest),
+    );
+    Ok(proof)
+}
 
 fn seconds(nanos: u64) -> f64 {
     nanos as f64 / 1e9
@@ -35,29 +81,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     // A first proof prepares the commit key; time the second.
     prove(&accel, &pk, &c, &mut rng)?;
-    let before = accel.metrics().snapshot();
-    let start = Instant::now();
-    let proof = prove(&accel, &pk, &c, &mut rng)?;
-    let took = start.elapsed();
-    let after = accel.metrics().snapshot();
-    let spent = |ops: &[Op]| -> u64 {
-        let total = |m: &[doppio_accel::OpMetrics]| -> u64 {
-            m.iter().filter(|o| ops.contains(&o.op)).map(|o| o.nanos).sum()
-        };
-        total(&after) - total(&before)
-    };
-    let msm = spent(&[Op::Msm, Op::MsmBatch, Op::MsmBatchPrepared]);
-    let ntt = spent(&[Op::Ntt, Op::NttBatch]);
-    let total = took.as_nanos() as u64;
-    println!(
-        "prove: {took:.2?} (MSM {:.2} s = {:.0}%, NTT {:.2} s = {:.0}%, rest {:.2} s = {:.0}%)",
-        seconds(msm),
-        100.0 * msm as f64 / total as f64,
-        seconds(ntt),
-        100.0 * ntt as f64 / total as f64,
-        seconds(total.saturating_sub(msm + ntt)),
-        100.0 * total.saturating_sub(msm + ntt) as f64 / total as f64,
-    );
+    let proof = timed_prove("prove", &accel, &pk, &c, &mut rng)?;
+    if std::env::args().nth(2).as_deref() == Some("cache") {
+        let start = Instant::now();
+        pk.cache_coset_evaluations(&accel)?;
+        println!("cache coset evaluations: {:.2?}", start.elapsed());
+        timed_prove("prove (cached cosets)", &accel, &pk, &c, &mut rng)?;
+    }
     let inputs = c.public_inputs();
     verify(&vk, &inputs, &proof)?;
     let runs = 50;

@@ -25,7 +25,7 @@ use crate::{
 pub const QUOTIENT_PIECES: usize = 5;
 
 /// Cosets of size `n` the quotient is evaluated on: its degree is below `6n`.
-const QUOTIENT_COSETS: usize = 6;
+pub(crate) const QUOTIENT_COSETS: usize = 6;
 
 /// A proof: commitments of rounds 1–3, evaluations of round 4, openings of round 5.
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
@@ -313,36 +313,44 @@ impl<'a> Prover<'a> {
         let step = root_of_unity(8 * n);
         let offsets: Vec<Fr> =
             (0..QUOTIENT_COSETS as u64).map(|j| Fr::GENERATOR * step.pow([j])).collect();
-        let active: Vec<usize> = (0..NUM_SELECTORS)
-            .filter(|&s| self.pk.selectors[s].iter().any(|c| !c.is_zero()))
-            .collect();
+        let cache = self.pk.coset_cache.get();
+        let active = match cache {
+            Some(c) => c.active.clone(),
+            None => self.pk.active_selectors(),
+        };
         let mut blocks = vec![vec![Fr::zero(); n]; QUOTIENT_COSETS];
-        // 5 wires, z, 5 σ, PI, the active selectors: one buffer each, reused per coset.
-        let mut polys: Vec<Vec<Fr>> = (0..12 + active.len()).map(|_| vec![Fr::zero(); n]).collect();
-        for (&offset, block) in offsets.iter().zip(blocks.iter_mut()) {
+        // 5 wires, z, PI; then 5 σ and the active selectors unless cached. One buffer
+        // each, reused from coset to coset.
+        let mut dynamic: Vec<Vec<Fr>> = (0..7).map(|_| vec![Fr::zero(); n]).collect();
+        let fixed_count = if cache.is_some() { 0 } else { NUM_WIRES + active.len() };
+        let mut fixed: Vec<Vec<Fr>> = (0..fixed_count).map(|_| vec![Fr::zero(); n]).collect();
+        for (j, (&offset, block)) in offsets.iter().zip(blocks.iter_mut()).enumerate() {
             let c = offset.pow([n as u64]);
-            let (dynamic, fixed) = polys.split_at_mut(6);
-            for (buf, p) in dynamic.iter_mut().zip(wires.iter().map(|w| w.as_slice()).chain([z])) {
+            let sources = wires.iter().map(|w| w.as_slice()).chain([z]);
+            for (buf, p) in dynamic.iter_mut().zip(sources) {
                 fold_into(buf, p, c);
             }
-            let sources = self.pk.sigmas.iter().map(|s| s.as_slice()).chain([pi]);
-            let sources = sources.chain(active.iter().map(|&s| self.pk.selectors[s].as_slice()));
-            for (buf, src) in fixed.iter_mut().zip(sources) {
-                copy(buf, src);
-            }
-            self.accel.ntt_batch(
-                &mut as_muts(&mut polys),
-                NttDirection::Forward,
-                Coset::Offset(offset),
-            )?;
-            let evals = CosetEvals::new(&polys, &active, offset, c, n, &self.omega_powers);
+            copy(&mut dynamic[6], pi);
+            self.pk.fill_fixed(&mut fixed, &active);
+            let mut batch = as_muts(&mut dynamic);
+            batch.extend(as_muts(&mut fixed));
+            self.accel.ntt_batch(&mut batch, NttDirection::Forward, Coset::Offset(offset))?;
+            let fixed_views = match cache {
+                Some(cache) => as_refs(&cache.cosets[j]),
+                None => as_refs(&fixed),
+            };
+            let mut views = as_refs(&dynamic[..6]);
+            views.extend_from_slice(&fixed_views[..NUM_WIRES]);
+            views.push(&dynamic[6]);
+            views.extend_from_slice(&fixed_views[NUM_WIRES..]);
+            let evals = CosetEvals::new(views, &active, offset, c, n, &self.omega_powers);
             block
                 .par_iter_mut()
                 .enumerate()
                 .for_each(|(i, out)| *out = evals.at(i, &self.pk.vk.k, ch));
             self.accel.ntt(block, NttDirection::Inverse, Coset::Offset(offset))?;
         }
-        drop(polys);
+        drop((dynamic, fixed));
         let cs: Vec<Fr> = offsets.iter().map(|o| o.pow([n as u64])).collect();
         let inv = vandermonde_inverse(&cs);
         let mut t = vec![Fr::zero(); (QUOTIENT_COSETS * n).max(QUOTIENT_PIECES * (n + 2))];
@@ -416,6 +424,12 @@ impl RoundClock {
     }
 }
 
+/// The quotient's coset offsets `5·ζʲ`, `ζ` of order `8n`.
+pub(crate) fn quotient_offsets(n: usize) -> Vec<Fr> {
+    let step = root_of_unity(8 * n);
+    (0..QUOTIENT_COSETS as u64).map(|j| Fr::GENERATOR * step.pow([j])).collect()
+}
+
 /// `L₀(ζ) = (ζⁿ − 1) / (n·(ζ − 1))`.
 pub(crate) fn lagrange_first(n: usize, zeta: Fr) -> Fr {
     let denom = Fr::from(n as u64) * (zeta - Fr::one());
@@ -424,7 +438,7 @@ pub(crate) fn lagrange_first(n: usize, zeta: Fr) -> Fr {
 
 /// Evaluations on one coset `o·H` of everything the quotient's numerator needs.
 struct CosetEvals<'a> {
-    polys: &'a [Vec<Fr>],
+    polys: Vec<&'a [Fr]>,
     active: &'a [usize],
     xs: Vec<Fr>,
     l0: Vec<Fr>,
@@ -435,7 +449,7 @@ struct CosetEvals<'a> {
 impl<'a> CosetEvals<'a> {
     /// `polys`: 5 wires, `z`, 5 sigmas, PI, then the active selectors.
     fn new(
-        polys: &'a [Vec<Fr>],
+        polys: Vec<&'a [Fr]>,
         active: &'a [usize],
         o: Fr,
         c: Fr,
@@ -453,7 +467,7 @@ impl<'a> CosetEvals<'a> {
     }
 
     fn at(&self, i: usize, k: &[Fr; NUM_WIRES], ch: &Challenges) -> Fr {
-        let p = self.polys;
+        let p = &self.polys;
         let w: [Fr; NUM_WIRES] = std::array::from_fn(|j| p[j][i]);
         let (z, z_next) = (p[5][i], p[5][(i + 1) % self.n]);
         let mut q = [Fr::zero(); NUM_SELECTORS];

@@ -488,3 +488,22 @@ proptest::proptest! {
         proptest::prop_assert!(caught, "a changed gate output went unnoticed");
     }
 }
+
+/// With the key's coset evaluations cached a proof is byte-identical to one without,
+/// for the same randomness.
+#[test]
+fn cached_coset_evaluations_give_the_same_proof() {
+    let c = gadgets(16);
+    let (pk, vk, _) = setup(&c, 16);
+    let accel = accel();
+    let plain = prove(&accel, &pk, &c, &mut rng(17)).unwrap();
+    let cached_pk = pk.clone();
+    cached_pk.cache_coset_evaluations(&accel).unwrap();
+    cached_pk.cache_coset_evaluations(&accel).unwrap();
+    let cached = prove(&accel, &cached_pk, &c, &mut rng(17)).unwrap();
+    assert_eq!(cached, plain);
+    verify(&vk, &c.public_inputs(), &cached).unwrap();
+    // The cache is not part of the key's identity or encoding.
+    assert_eq!(cached_pk, pk);
+    assert_eq!(cached_pk.compressed_size(), pk.compressed_size());
+}
