@@ -41,9 +41,16 @@ impl CommitKey {
         CommitKey { bases: Arc::new(bases) }
     }
 
+    /// A key over powers `[τ^i]₁` kept elsewhere (a serialised proving key holds its own
+    /// copy), its bases prepared on `accel`. The caller vouches for the powers: they are
+    /// not checked against an SRS here.
+    pub fn from_powers(accel: &Accel, powers: Vec<G1Affine>) -> Self {
+        CommitKey::new(accel.prepare_bases(powers))
+    }
+
     /// The largest degree this key commits to.
     pub fn max_degree(&self) -> usize {
-        self.bases.len() - 1
+        self.bases.len().saturating_sub(1)
     }
 
     /// `[τ^i]₁` for `i ≤ max_degree`.

@@ -1,0 +1,623 @@
+//! The circuit builder: variables, gates over five wires, public inputs, gadgets, and a
+//! satisfiability checker that names the first failing gate.
+//!
+//! Every gate checks
+//!
+//! ```text
+//! Σᵢ q_lcᵢ·wᵢ + q_mul₀·w₀w₁ + q_mul₁·w₂w₃ + Σᵢ q_hashᵢ·wᵢ⁵ + q_ecc·w₀w₁w₂w₃w₄ + q_c + PI − q_o·w₄ = 0
+//! ```
+//!
+//! over the wires `w₀ … w₄` (`w₄` is the output wire, `i < 4` in the sums). Wires hold
+//! variables; two wires holding one variable are a copy constraint. Public inputs take
+//! the first rows, one per input, whatever order the builder was called in.
+
+use std::fmt;
+
+use ark_bn254::Fr;
+use ark_ec::twisted_edwards::TECurveConfig;
+use ark_ed_on_bn254::EdwardsConfig;
+use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
+use rayon::prelude::*;
+
+/// Wires per gate: four inputs and an output.
+pub const NUM_WIRES: usize = 5;
+
+/// Selectors per gate, in the order of [`Selectors::to_array`].
+pub const NUM_SELECTORS: usize = 13;
+
+/// Errors of the circuit builder and the satisfiability checker.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CircuitError {
+    /// A variable that this circuit did not create.
+    #[error("variable {index} does not exist (the circuit has {count})")]
+    UnknownVariable {
+        /// The variable's index.
+        index: usize,
+        /// How many variables the circuit has.
+        count: usize,
+    },
+    /// A gate's equation does not hold for the witness.
+    #[error("gate {index} ({kind}) is not satisfied")]
+    GateUnsatisfied {
+        /// The gate's row (public-input rows first).
+        index: usize,
+        /// What the gate was built for.
+        kind: GateKind,
+    },
+    /// A range check wider than the field.
+    #[error("a range check of {bits} bits is wider than the field ({max} bits at most)")]
+    RangeTooWide {
+        /// Bits asked for.
+        bits: usize,
+        /// The widest supported check.
+        max: usize,
+    },
+}
+
+/// A wire value: an index into the circuit's witness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Variable(pub(crate) usize);
+
+impl Variable {
+    /// The variable's index in the witness.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A point of ed-on-BN254 (twisted Edwards, affine) held in two variables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PointVariable {
+    /// The x coordinate.
+    pub x: Variable,
+    /// The y coordinate.
+    pub y: Variable,
+}
+
+/// The selector values of one gate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Selectors {
+    /// Linear coefficients of `w₀ … w₃`.
+    pub q_lc: [Fr; 4],
+    /// Coefficients of `w₀w₁` and `w₂w₃`.
+    pub q_mul: [Fr; 2],
+    /// Coefficients of `w₀⁵ … w₃⁵` (Poseidon S-boxes).
+    pub q_hash: [Fr; 4],
+    /// Output coefficient: the gate subtracts `q_o·w₄`.
+    pub q_o: Fr,
+    /// The constant term.
+    pub q_c: Fr,
+    /// Coefficient of `w₀w₁w₂w₃w₄` (twisted Edwards addition).
+    pub q_ecc: Fr,
+}
+
+impl Selectors {
+    /// `q_lc₀..₃, q_mul₀..₁, q_hash₀..₃, q_o, q_c, q_ecc`: the order of selector
+    /// polynomials in keys, transcripts and the Solidity constants.
+    pub fn to_array(&self) -> [Fr; NUM_SELECTORS] {
+        let [l0, l1, l2, l3] = self.q_lc;
+        let [m0, m1] = self.q_mul;
+        let [h0, h1, h2, h3] = self.q_hash;
+        [l0, l1, l2, l3, m0, m1, h0, h1, h2, h3, self.q_o, self.q_c, self.q_ecc]
+    }
+}
+
+/// The left side of the gate equation for selectors `q`, wire values `w` and public
+/// input `pi`; terms with a zero selector are skipped.
+pub(crate) fn gate_value(q: &[Fr; NUM_SELECTORS], w: &[Fr; NUM_WIRES], pi: Fr) -> Fr {
+    let mut acc = pi + q[11] - q[10] * w[4];
+    for i in 0..4 {
+        if !q[i].is_zero() {
+            acc += q[i] * w[i];
+        }
+        if !q[6 + i].is_zero() {
+            let sq = w[i].square();
+            acc += q[6 + i] * sq.square() * w[i];
+        }
+    }
+    if !q[4].is_zero() {
+        acc += q[4] * w[0] * w[1];
+    }
+    if !q[5].is_zero() {
+        acc += q[5] * w[2] * w[3];
+    }
+    if !q[12].is_zero() {
+        acc += q[12] * w[0] * w[1] * w[2] * w[3] * w[4];
+    }
+    acc
+}
+
+/// What a gate was built for; named by the satisfiability checker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GateKind {
+    /// Binds a public input to its variable.
+    PublicInput,
+    /// Fixes a variable to a constant.
+    Constant,
+    /// `a + b`.
+    Add,
+    /// `a − b`.
+    Sub,
+    /// `a · b`.
+    Mul,
+    /// A linear combination of up to four variables.
+    LinearCombination,
+    /// `q₀·ab + q₁·cd`.
+    MulAdd,
+    /// `Σ qᵢ·xᵢ⁵ + c` (a Poseidon round).
+    Power5,
+    /// `a = b`.
+    Equal,
+    /// `a ∈ {0, 1}`.
+    Boolean,
+    /// One step of a range check's bit accumulation.
+    RangeAccumulate,
+    /// The x coordinate of a twisted Edwards addition.
+    EdwardsAddX,
+    /// The y coordinate of a twisted Edwards addition.
+    EdwardsAddY,
+    /// `b ? x : y`.
+    Select,
+    /// Built by [`Circuit::gate`] with caller-chosen selectors.
+    Custom,
+    /// Filling up to the domain size.
+    Padding,
+}
+
+impl fmt::Display for GateKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// One row of the circuit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Gate {
+    pub(crate) wires: [Variable; NUM_WIRES],
+    pub(crate) selectors: Selectors,
+    pub(crate) kind: GateKind,
+}
+
+const ZERO: Variable = Variable(0);
+const ONE: Variable = Variable(1);
+
+/// Smallest domain: the quotient's degree bound needs `n ≥ 4`; 8 leaves room.
+pub(crate) const MIN_DOMAIN: usize = 8;
+
+/// A circuit under construction, holding its witness.
+///
+/// Variable 0 is fixed to zero and variable 1 to one; padding rows use the zero
+/// variable. Methods that take variables check that they belong to this circuit.
+#[derive(Clone, Debug)]
+pub struct Circuit {
+    values: Vec<Fr>,
+    public_gates: Vec<Gate>,
+    gates: Vec<Gate>,
+}
+
+impl Default for Circuit {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Circuit {
+    /// An empty circuit with its zero and one constants.
+    pub fn new() -> Self {
+        let mut c =
+            Circuit { values: vec![Fr::zero(), Fr::one()], public_gates: vec![], gates: vec![] };
+        c.push_constant_gate(ZERO, Fr::zero());
+        c.push_constant_gate(ONE, Fr::one());
+        c
+    }
+
+    /// The variable fixed to zero.
+    pub fn zero(&self) -> Variable {
+        ZERO
+    }
+
+    /// The variable fixed to one.
+    pub fn one(&self) -> Variable {
+        ONE
+    }
+
+    /// Number of variables.
+    pub fn num_variables(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Number of gates, public-input gates included, padding excluded.
+    pub fn num_gates(&self) -> usize {
+        self.public_gates.len() + self.gates.len()
+    }
+
+    /// Number of public inputs.
+    pub fn num_public_inputs(&self) -> usize {
+        self.public_gates.len()
+    }
+
+    /// The domain size the circuit is proved over: the gate count rounded up to a power
+    /// of two, at least 8.
+    pub fn domain_size(&self) -> usize {
+        self.num_gates().max(MIN_DOMAIN).next_power_of_two()
+    }
+
+    /// The public inputs' values, in the order they were created.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        self.public_gates.iter().map(|g| self.values[g.wires[4].0]).collect()
+    }
+
+    /// The value a variable holds.
+    pub fn value(&self, v: Variable) -> Result<Fr, CircuitError> {
+        self.check(&[v])?;
+        Ok(self.values[v.0])
+    }
+
+    /// Changes a variable's value without touching the gates: for tests and debugging
+    /// of circuits (a broken witness is then named by [`Circuit::check_satisfied`]).
+    pub fn set_value(&mut self, v: Variable, value: Fr) -> Result<(), CircuitError> {
+        self.check(&[v])?;
+        self.values[v.0] = value;
+        Ok(())
+    }
+
+    /// A new private variable holding `value`, constrained by nothing yet.
+    pub fn witness(&mut self, value: Fr) -> Variable {
+        self.values.push(value);
+        Variable(self.values.len() - 1)
+    }
+
+    /// A new public input holding `value`.
+    pub fn public_input(&mut self, value: Fr) -> Variable {
+        let v = self.witness(value);
+        let selectors = Selectors { q_o: Fr::one(), ..Default::default() };
+        let wires = [ZERO, ZERO, ZERO, ZERO, v];
+        self.public_gates.push(Gate { wires, selectors, kind: GateKind::PublicInput });
+        v
+    }
+
+    /// Adds a gate with caller-chosen selectors.
+    pub fn gate(
+        &mut self,
+        wires: [Variable; NUM_WIRES],
+        selectors: Selectors,
+    ) -> Result<(), CircuitError> {
+        self.check(&wires)?;
+        self.push(wires, selectors, GateKind::Custom);
+        Ok(())
+    }
+
+    fn check(&self, vars: &[Variable]) -> Result<(), CircuitError> {
+        match vars.iter().find(|v| v.0 >= self.values.len()) {
+            Some(v) => Err(CircuitError::UnknownVariable { index: v.0, count: self.values.len() }),
+            None => Ok(()),
+        }
+    }
+
+    fn push(&mut self, wires: [Variable; NUM_WIRES], selectors: Selectors, kind: GateKind) {
+        self.gates.push(Gate { wires, selectors, kind });
+    }
+
+    fn push_constant_gate(&mut self, v: Variable, c: Fr) {
+        let selectors = Selectors {
+            q_lc: [Fr::one(), Fr::zero(), Fr::zero(), Fr::zero()],
+            q_c: -c,
+            ..Default::default()
+        };
+        self.push([v, ZERO, ZERO, ZERO, ZERO], selectors, GateKind::Constant);
+    }
+
+    /// A new variable fixed to `c`.
+    pub fn constant(&mut self, c: Fr) -> Variable {
+        let v = self.witness(c);
+        self.push_constant_gate(v, c);
+        v
+    }
+
+    /// Constrains `v` to equal `c`.
+    pub fn enforce_constant(&mut self, v: Variable, c: Fr) -> Result<(), CircuitError> {
+        self.check(&[v])?;
+        self.push_constant_gate(v, c);
+        Ok(())
+    }
+
+    /// `Σ coeffs[i]·vars[i]` in one gate.
+    pub fn lc(&mut self, vars: [Variable; 4], coeffs: [Fr; 4]) -> Result<Variable, CircuitError> {
+        self.lc_kind(vars, coeffs, GateKind::LinearCombination)
+    }
+
+    fn lc_kind(
+        &mut self,
+        vars: [Variable; 4],
+        coeffs: [Fr; 4],
+        kind: GateKind,
+    ) -> Result<Variable, CircuitError> {
+        self.check(&vars)?;
+        let value = (0..4).map(|i| coeffs[i] * self.values[vars[i].0]).sum();
+        let out = self.witness(value);
+        let [a, b, c, d] = vars;
+        let selectors = Selectors { q_lc: coeffs, q_o: Fr::one(), ..Default::default() };
+        self.push([a, b, c, d, out], selectors, kind);
+        Ok(out)
+    }
+
+    /// `a + b`.
+    pub fn add(&mut self, a: Variable, b: Variable) -> Result<Variable, CircuitError> {
+        let (one, zero) = (Fr::one(), Fr::zero());
+        self.lc_kind([a, b, ZERO, ZERO], [one, one, zero, zero], GateKind::Add)
+    }
+
+    /// `a − b`.
+    pub fn sub(&mut self, a: Variable, b: Variable) -> Result<Variable, CircuitError> {
+        let (one, zero) = (Fr::one(), Fr::zero());
+        self.lc_kind([a, b, ZERO, ZERO], [one, -one, zero, zero], GateKind::Sub)
+    }
+
+    /// `q[0]·a·b + q[1]·c·d` in one gate.
+    pub fn mul_add(&mut self, vars: [Variable; 4], q: [Fr; 2]) -> Result<Variable, CircuitError> {
+        self.mul_add_kind(vars, q, GateKind::MulAdd)
+    }
+
+    fn mul_add_kind(
+        &mut self,
+        vars: [Variable; 4],
+        q: [Fr; 2],
+        kind: GateKind,
+    ) -> Result<Variable, CircuitError> {
+        self.check(&vars)?;
+        let w = vars.map(|v| self.values[v.0]);
+        let out = self.witness(q[0] * w[0] * w[1] + q[1] * w[2] * w[3]);
+        let [a, b, c, d] = vars;
+        self.push(
+            [a, b, c, d, out],
+            Selectors { q_mul: q, q_o: Fr::one(), ..Default::default() },
+            kind,
+        );
+        Ok(out)
+    }
+
+    /// `a · b`.
+    pub fn mul(&mut self, a: Variable, b: Variable) -> Result<Variable, CircuitError> {
+        self.mul_add_kind([a, b, ZERO, ZERO], [Fr::one(), Fr::zero()], GateKind::Mul)
+    }
+
+    /// `Σ coeffs[i]·vars[i]⁵ + constant` in one gate: a full Poseidon round's S-boxes and
+    /// one row of its MDS matrix (state width up to four).
+    pub fn pow5_lc(
+        &mut self,
+        vars: [Variable; 4],
+        coeffs: [Fr; 4],
+        constant: Fr,
+    ) -> Result<Variable, CircuitError> {
+        self.check(&vars)?;
+        let value =
+            (0..4).map(|i| coeffs[i] * self.values[vars[i].0].pow([5])).sum::<Fr>() + constant;
+        let out = self.witness(value);
+        let [a, b, c, d] = vars;
+        let selectors =
+            Selectors { q_hash: coeffs, q_c: constant, q_o: Fr::one(), ..Default::default() };
+        self.push([a, b, c, d, out], selectors, GateKind::Power5);
+        Ok(out)
+    }
+
+    /// `a⁵`.
+    pub fn pow5(&mut self, a: Variable) -> Result<Variable, CircuitError> {
+        let (one, zero) = (Fr::one(), Fr::zero());
+        self.pow5_lc([a, ZERO, ZERO, ZERO], [one, zero, zero, zero], zero)
+    }
+
+    /// Constrains `a = b`.
+    pub fn enforce_equal(&mut self, a: Variable, b: Variable) -> Result<(), CircuitError> {
+        self.check(&[a, b])?;
+        let q_lc = [Fr::one(), -Fr::one(), Fr::zero(), Fr::zero()];
+        self.push(
+            [a, b, ZERO, ZERO, ZERO],
+            Selectors { q_lc, ..Default::default() },
+            GateKind::Equal,
+        );
+        Ok(())
+    }
+
+    /// Constrains `a ∈ {0, 1}` (`a·a − a = 0`).
+    pub fn enforce_bool(&mut self, a: Variable) -> Result<(), CircuitError> {
+        self.check(&[a])?;
+        self.push_bool_unchecked(a);
+        Ok(())
+    }
+
+    /// A new boolean variable holding `bit`.
+    pub fn bool_witness(&mut self, bit: bool) -> Variable {
+        let v = self.witness(Fr::from(bit));
+        self.push_bool_unchecked(v);
+        v
+    }
+
+    fn push_bool_unchecked(&mut self, a: Variable) {
+        let selectors = Selectors {
+            q_lc: [-Fr::one(), Fr::zero(), Fr::zero(), Fr::zero()],
+            q_mul: [Fr::one(), Fr::zero()],
+            ..Default::default()
+        };
+        self.push([a, a, ZERO, ZERO, ZERO], selectors, GateKind::Boolean);
+    }
+
+    /// `bit ? x : y` for a boolean `bit` (not checked here): `bit·x − bit·y + y`.
+    pub fn select(
+        &mut self,
+        bit: Variable,
+        x: Variable,
+        y: Variable,
+    ) -> Result<Variable, CircuitError> {
+        self.check(&[bit, x, y])?;
+        let (b, vx, vy) = (self.values[bit.0], self.values[x.0], self.values[y.0]);
+        let out = self.witness(b * vx - b * vy + vy);
+        let selectors = Selectors {
+            q_mul: [Fr::one(), -Fr::one()],
+            q_lc: [Fr::zero(), Fr::zero(), Fr::zero(), Fr::one()],
+            q_o: Fr::one(),
+            ..Default::default()
+        };
+        // Wires (bit, x, bit, y): q_mul₀·bit·x − q_mul₁·bit·y + w₃ = y.
+        self.push([bit, x, bit, y, out], selectors, GateKind::Select);
+        Ok(out)
+    }
+
+    /// Constrains `a < 2^bits` and returns its bits, least significant first.
+    ///
+    /// One boolean gate per bit and one accumulation gate per three bits. A value that
+    /// does not fit makes the last accumulation gate fail, which the satisfiability
+    /// checker reports.
+    pub fn range_check(&mut self, a: Variable, bits: usize) -> Result<Vec<Variable>, CircuitError> {
+        let max = Fr::MODULUS_BIT_SIZE as usize - 1;
+        if bits > max {
+            return Err(CircuitError::RangeTooWide { bits, max });
+        }
+        self.check(&[a])?;
+        let repr = self.values[a.0].into_bigint();
+        let bit_vars: Vec<Variable> =
+            (0..bits).map(|i| self.bool_witness(repr.get_bit(i))).collect();
+        // Most significant first, three bits per gate: acc' = 8·acc + 4·b₂ + 2·b₁ + b₀.
+        let mut acc = ZERO;
+        let mut high = bits;
+        while high > 0 {
+            let low = high.saturating_sub(3);
+            let mut vars = [acc, ZERO, ZERO, ZERO];
+            let mut coeffs = [Fr::from(1u64 << (high - low)), Fr::zero(), Fr::zero(), Fr::zero()];
+            for (slot, i) in (low..high).rev().enumerate() {
+                vars[slot + 1] = bit_vars[i];
+                coeffs[slot + 1] = Fr::from(1u64 << (i - low));
+            }
+            acc = self.lc_kind(vars, coeffs, GateKind::RangeAccumulate)?;
+            high = low;
+        }
+        self.enforce_equal(acc, a)?;
+        Ok(bit_vars)
+    }
+
+    /// A point held in two new private variables (its curve membership is not checked).
+    pub fn point_witness(&mut self, x: Fr, y: Fr) -> PointVariable {
+        PointVariable { x: self.witness(x), y: self.witness(y) }
+    }
+
+    /// `p + q` on ed-on-BN254 in two gates (the complete twisted Edwards formulas).
+    ///
+    /// Row 1, wires `(x₁, y₂, x₂, y₁, x₃)`: `x₁y₂ + x₂y₁ − d·x₁y₂x₂y₁x₃ − x₃ = 0`.
+    /// Row 2, wires `(x₁, x₂, y₁, y₂, y₃)`: `y₁y₂ − a·x₁x₂ + d·x₁x₂y₁y₂y₃ − y₃ = 0`.
+    pub fn ecc_add(
+        &mut self,
+        p: PointVariable,
+        q: PointVariable,
+    ) -> Result<PointVariable, CircuitError> {
+        self.check(&[p.x, p.y, q.x, q.y])?;
+        let (a, d) = (EdwardsConfig::COEFF_A, EdwardsConfig::COEFF_D);
+        let [x1, y1, x2, y2] = [p.x, p.y, q.x, q.y].map(|v| self.values[v.0]);
+        let t = d * x1 * x2 * y1 * y2;
+        // Off-curve inputs can make a denominator zero; the gate then fails in the checker.
+        let x3 = (x1 * y2 + x2 * y1) * (Fr::one() + t).inverse().unwrap_or_default();
+        let y3 = (y1 * y2 - a * x1 * x2) * (Fr::one() - t).inverse().unwrap_or_default();
+        let out = self.point_witness(x3, y3);
+        let sx = Selectors {
+            q_mul: [Fr::one(), Fr::one()],
+            q_ecc: -d,
+            q_o: Fr::one(),
+            ..Default::default()
+        };
+        self.push([p.x, q.y, q.x, p.y, out.x], sx, GateKind::EdwardsAddX);
+        let sy =
+            Selectors { q_mul: [-a, Fr::one()], q_ecc: d, q_o: Fr::one(), ..Default::default() };
+        self.push([p.x, q.x, p.y, q.y, out.y], sy, GateKind::EdwardsAddY);
+        Ok(out)
+    }
+
+    /// The identity `(0, 1)` of ed-on-BN254, on the constant variables.
+    pub fn ecc_identity(&self) -> PointVariable {
+        PointVariable { x: ZERO, y: ONE }
+    }
+
+    /// `b ? p : q` coordinate-wise, for a boolean `b` (not checked here).
+    pub fn ecc_select(
+        &mut self,
+        b: Variable,
+        p: PointVariable,
+        q: PointVariable,
+    ) -> Result<PointVariable, CircuitError> {
+        Ok(PointVariable { x: self.select(b, p.x, q.x)?, y: self.select(b, p.y, q.y)? })
+    }
+
+    /// `k·p` for the scalar whose bits (least significant first, each already
+    /// constrained boolean, e.g. by [`Circuit::range_check`]) are `bits`: double and
+    /// add from the top bit, six rows per bit.
+    pub fn ecc_scalar_mul(
+        &mut self,
+        bits: &[Variable],
+        p: PointVariable,
+    ) -> Result<PointVariable, CircuitError> {
+        self.check(bits)?;
+        let mut acc = self.ecc_identity();
+        for &b in bits.iter().rev() {
+            acc = self.ecc_add(acc, acc)?;
+            let sum = self.ecc_add(acc, p)?;
+            acc = self.ecc_select(b, sum, acc)?;
+        }
+        Ok(acc)
+    }
+
+    /// `k·base` for a point `base` fixed by the circuit and the scalar whose boolean bits
+    /// (least significant first) are `bits`: per bit, the selected multiple
+    /// `bᵢ·2ⁱ·base` is linear in `bᵢ` (two rows) and is added (two rows).
+    pub fn ecc_fixed_base_mul(
+        &mut self,
+        bits: &[Variable],
+        base: &ark_ed_on_bn254::EdwardsAffine,
+    ) -> Result<PointVariable, CircuitError> {
+        self.check(bits)?;
+        let mut acc = self.ecc_identity();
+        let mut multiple = *base;
+        for &b in bits {
+            let (zero, one) = (Fr::zero(), Fr::one());
+            let x = self.lc([b, ZERO, ZERO, ZERO], [multiple.x, zero, zero, zero])?;
+            // y = 1 + b·(yᵢ − 1): the identity's y when b = 0.
+            let y = self.lc([b, ONE, ZERO, ZERO], [multiple.y - one, one, zero, zero])?;
+            acc = self.ecc_add(acc, PointVariable { x, y })?;
+            multiple = (multiple + multiple).into();
+        }
+        Ok(acc)
+    }
+
+    /// Row `i` of the padded circuit: public-input gates, then the others, then padding.
+    pub(crate) fn row(&self, i: usize) -> Gate {
+        let p = self.public_gates.len();
+        if i < p {
+            self.public_gates[i]
+        } else if let Some(g) = self.gates.get(i - p) {
+            *g
+        } else {
+            Gate {
+                wires: [ZERO; NUM_WIRES],
+                selectors: Selectors::default(),
+                kind: GateKind::Padding,
+            }
+        }
+    }
+
+    /// The witness value of every variable.
+    pub(crate) fn values(&self) -> &[Fr] {
+        &self.values
+    }
+
+    /// Checks every gate against the witness, in row order, and names the first that
+    /// fails. Copy constraints hold by construction (wires hold variables).
+    pub fn check_satisfied(&self) -> Result<(), CircuitError> {
+        let inputs = self.public_inputs();
+        let fails = |i: &usize| {
+            let gate = self.row(*i);
+            let w = gate.wires.map(|v| self.values[v.0]);
+            let pi = inputs.get(*i).copied().unwrap_or_default();
+            !gate_value(&gate.selectors.to_array(), &w, pi).is_zero()
+        };
+        match (0..self.num_gates()).into_par_iter().find_first(fails) {
+            Some(index) => Err(CircuitError::GateUnsatisfied { index, kind: self.row(index).kind }),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+
+pub mod circuit;
+mod error;
+mod keys;
+mod poly;
+mod prover;
+mod solidity;
+pub mod transcript;
+mod verifier;
+
+pub use circuit::{
+    Circuit, CircuitError, GateKind, NUM_SELECTORS, NUM_WIRES, PointVariable, Selectors, Variable,
+};
+pub use error::PlonkError;
+pub use keys::{MAX_DOMAIN, ProvingKey, VerifyingKey, g2_bytes, preprocess};
+pub use prover::{Proof, QUOTIENT_PIECES, prove};
+pub use solidity::SELECTOR_NAMES;
+pub use transcript::Transcript;
+pub use verifier::verify;
