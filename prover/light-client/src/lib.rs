@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod gadgets;
 pub mod poseidon;
 pub mod schnorr;
 pub mod tagged;
