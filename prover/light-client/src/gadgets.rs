@@ -147,6 +147,25 @@ pub fn signature_witness(c: &mut Circuit, sig: &SchnorrSignature) -> SignatureVa
     }
 }
 
+/// A padding entry's signature: `R` the identity, `s = 0`; the same gates as
+/// [`signature_witness`], so the circuit's shape does not depend on who signed.
+pub fn padding_signature_witness(c: &mut Circuit) -> SignatureVariables {
+    SignatureVariables {
+        r: c.point_witness(Fr::zero(), Fr::one()),
+        s_bits: (0..SCALAR_BITS).map(|_| c.bool_witness(false)).collect(),
+    }
+}
+
+/// [`crate::state::chain_commit`] inside a circuit.
+pub fn chain_commit(c: &mut Circuit, elements: &[Variable]) -> Result<Variable, GadgetError> {
+    let mut acc = c.zero();
+    for pair in elements.chunks(2) {
+        let second = pair.get(1).copied().unwrap_or(c.zero());
+        acc = poseidon_hash(c, &[acc, pair[0], second])?;
+    }
+    Ok(acc)
+}
+
 /// Constrains `p` to lie on ed-on-BN254: `a·x² + y² = 1 + d·x²y²` (three gates).
 pub fn enforce_on_curve(c: &mut Circuit, p: PointVariable) -> Result<(), CircuitError> {
     let (a, d) = (EdwardsConfig::COEFF_A, EdwardsConfig::COEFF_D);
