@@ -1,7 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+pub mod circuit;
+pub mod gadgets;
 pub mod poseidon;
 pub mod schnorr;
+pub mod state;
 pub mod tagged;
 
 pub use ark_bn254::Fr as Field;

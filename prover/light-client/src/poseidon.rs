@@ -77,6 +77,13 @@ fn widths() -> &'static [Width] {
     })
 }
 
+/// Round constants (`(FULL_ROUNDS + partial) · t`, round-major) and the `t × t` MDS
+/// matrix (row major) of width `t` (2 ..= 17), for the circuit gadget.
+pub(crate) fn parameters(t: usize) -> (&'static [Fr], &'static [Vec<Fr>]) {
+    let width = &widths()[t - 2];
+    (&width.round_constants, &width.mds)
+}
+
 fn sbox(x: Fr) -> Fr {
     let x2 = x.square();
     x2.square() * x

@@ -466,9 +466,11 @@ impl Circuit {
     ///
     /// One boolean gate per bit and one accumulation gate per three bits. A value that
     /// does not fit makes the last accumulation gate fail, which the satisfiability
-    /// checker reports.
+    /// checker reports. With 254 bits (the field's size) this is a decomposition, not a
+    /// range check, and not a unique one: values below `2^254 − r` have a second,
+    /// `a + r`; compare the bits with the modulus where uniqueness matters.
     pub fn range_check(&mut self, a: Variable, bits: usize) -> Result<Vec<Variable>, CircuitError> {
-        let max = Fr::MODULUS_BIT_SIZE as usize - 1;
+        let max = Fr::MODULUS_BIT_SIZE as usize;
         if bits > max {
             return Err(CircuitError::RangeTooWide { bits, max });
         }

@@ -179,7 +179,7 @@ impl ProvingKey {
     /// Keeps the evaluations of the key's fixed polynomials on the quotient's six cosets,
     /// so that proofs skip those NTTs (about half of a proof's transforms).
     ///
-    /// Costs `6·(5 + a)·n` field elements of memory for `a` selectors in use: 2.25 GiB
+    /// Costs `6·(5 + a)·n` field elements of memory for `a` selectors in use: 3.4 GiB
     /// at `n = 2^20` with all 13. Off by default; the cache is not serialised. Idempotent.
     pub fn cache_coset_evaluations(&self, accel: &Accel) -> Result<(), PlonkError> {
         if self.coset_cache.get().is_some() {

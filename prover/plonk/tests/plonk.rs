@@ -291,7 +291,7 @@ fn variables_of_another_circuit_are_refused() {
     );
     assert_eq!(
         c.range_check(c.one(), 300).unwrap_err(),
-        CircuitError::RangeTooWide { bits: 300, max: 253 }
+        CircuitError::RangeTooWide { bits: 300, max: 254 }
     );
 }
 

@@ -1,0 +1,385 @@
+//! Circuit gadgets for the light-client circuit, over `doppio-plonk`: circomlib Poseidon,
+//! computing exactly [`crate::poseidon::hash`] inside a circuit, and the Schnorr
+//! signature check of [`crate::schnorr`].
+
+use ark_bn254::Fr;
+use ark_ec::{AffineRepr, twisted_edwards::TECurveConfig};
+use ark_ed_on_bn254::{EdwardsAffine, EdwardsConfig};
+use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
+use doppio_plonk::{Circuit, CircuitError, PointVariable, Selectors, Variable};
+
+use crate::{
+    poseidon::{self, FULL_ROUNDS, MAX_INPUTS, PARTIAL_ROUNDS, PoseidonError},
+    schnorr::{MAX_MESSAGE_LEN, SchnorrSignature, challenge_tag},
+};
+
+/// Why a gadget could not be built.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum GadgetError {
+    /// The circuit refused a variable.
+    #[error(transparent)]
+    Circuit(#[from] CircuitError),
+    /// Poseidon's input count.
+    #[error(transparent)]
+    Poseidon(#[from] PoseidonError),
+    /// A signed message longer than the scheme allows.
+    #[error("a signed message has at most {max} elements, got {len}")]
+    MessageTooLong {
+        /// Elements given.
+        len: usize,
+        /// [`MAX_MESSAGE_LEN`].
+        max: usize,
+    },
+}
+
+/// One term of a sum: `lin·v + sbox·v⁵`.
+#[derive(Clone, Copy)]
+struct Term {
+    var: Variable,
+    lin: Fr,
+    sbox: Fr,
+}
+
+impl Term {
+    fn value(&self, c: &Circuit) -> Result<Fr, CircuitError> {
+        let v = c.value(self.var)?;
+        Ok(self.lin * v + self.sbox * v.pow([5]))
+    }
+}
+
+/// `Σ terms + constant` in chained gates: four terms in the first gate, then three per
+/// gate with the running sum on the fourth wire; the constant goes into the last gate.
+fn sum(c: &mut Circuit, terms: &[Term], constant: Fr) -> Result<Variable, CircuitError> {
+    let mut acc: Option<Variable> = None;
+    let mut rest = terms;
+    loop {
+        let room = if acc.is_some() { 3 } else { 4 };
+        let (now, later) = rest.split_at(rest.len().min(room));
+        let mut wires = [c.zero(); 5];
+        let mut sel = Selectors { q_o: Fr::one(), ..Default::default() };
+        let mut total = Fr::zero();
+        for (slot, t) in now.iter().enumerate() {
+            (wires[slot], sel.q_lc[slot], sel.q_hash[slot]) = (t.var, t.lin, t.sbox);
+            total += t.value(c)?;
+        }
+        if let Some(a) = acc {
+            (wires[3], sel.q_lc[3]) = (a, Fr::one());
+            total += c.value(a)?;
+        }
+        if later.is_empty() {
+            sel.q_c = constant;
+            total += constant;
+        }
+        let out = c.witness(total);
+        wires[4] = out;
+        c.gate(wires, sel)?;
+        if later.is_empty() {
+            return Ok(out);
+        }
+        (acc, rest) = (Some(out), later);
+    }
+}
+
+/// circomlib `Poseidon(n)` of `inputs` (1 ≤ n ≤ 16) inside `c`, equal to
+/// [`poseidon::hash`] on the inputs' values.
+///
+/// Each state variable already holds the next round's constants (folded into the gates
+/// that compute it), so a round costs one chained sum per output: `⌈(t − 1)/3⌉` gates
+/// for width `t` (three for `t = 9`, the Schnorr challenge), and the last round computes
+/// only the output element.
+pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, GadgetError> {
+    if inputs.is_empty() {
+        return Err(PoseidonError::NoInputs.into());
+    }
+    if inputs.len() > MAX_INPUTS {
+        return Err(PoseidonError::TooManyInputs { len: inputs.len(), max: MAX_INPUTS }.into());
+    }
+    let t = inputs.len() + 1;
+    let (rc, mds) = poseidon::parameters(t);
+    let partial = PARTIAL_ROUNDS[t - 2];
+    let rounds = FULL_ROUNDS + partial;
+    let first: Vec<Variable> = std::iter::once(c.zero()).chain(inputs.iter().copied()).collect();
+    let mut state = Vec::with_capacity(t);
+    for (i, &v) in first.iter().enumerate() {
+        state.push(sum(c, &[Term { var: v, lin: Fr::one(), sbox: Fr::zero() }], rc[i])?);
+    }
+    for round in 0..rounds {
+        let full = round < FULL_ROUNDS / 2 || round >= FULL_ROUNDS / 2 + partial;
+        let last = round + 1 == rounds;
+        let mut next = Vec::with_capacity(t);
+        for (i, row) in mds.iter().enumerate().take(if last { 1 } else { t }) {
+            let terms: Vec<Term> = state
+                .iter()
+                .zip(row)
+                .enumerate()
+                .map(|(j, (&var, &m))| match full || j == 0 {
+                    true => Term { var, lin: Fr::zero(), sbox: m },
+                    false => Term { var, lin: m, sbox: Fr::zero() },
+                })
+                .collect();
+            let constant = if last { Fr::zero() } else { rc[(round + 1) * t + i] };
+            next.push(sum(c, &terms, constant)?);
+        }
+        state = next;
+    }
+    Ok(state[0])
+}
+
+/// Bits of a Schnorr response `s` (least significant first): the scalar field of
+/// ed-on-BN254 has 251 bits.
+const SCALAR_BITS: usize = 251;
+
+/// A Schnorr signature held in circuit variables.
+#[derive(Clone, Debug)]
+pub struct SignatureVariables {
+    /// The commitment `R`.
+    pub r: PointVariable,
+    /// The response `s`, as boolean variables, least significant bit first.
+    pub s_bits: Vec<Variable>,
+}
+
+/// Adds `sig` to `c`: `R` as a point, `s` as 251 boolean-constrained bits.
+pub fn signature_witness(c: &mut Circuit, sig: &SchnorrSignature) -> SignatureVariables {
+    let (r, s) = (sig.r(), sig.s().into_bigint());
+    SignatureVariables {
+        r: c.point_witness(r.x, r.y),
+        s_bits: (0..SCALAR_BITS).map(|i| c.bool_witness(s.get_bit(i))).collect(),
+    }
+}
+
+/// A padding entry's signature: `R` the identity, `s = 0`; the same gates as
+/// [`signature_witness`], so the circuit's shape does not depend on who signed.
+pub fn padding_signature_witness(c: &mut Circuit) -> SignatureVariables {
+    SignatureVariables {
+        r: c.point_witness(Fr::zero(), Fr::one()),
+        s_bits: (0..SCALAR_BITS).map(|_| c.bool_witness(false)).collect(),
+    }
+}
+
+/// [`crate::state::chain_commit`] inside a circuit.
+pub fn chain_commit(c: &mut Circuit, elements: &[Variable]) -> Result<Variable, GadgetError> {
+    let mut acc = c.zero();
+    for pair in elements.chunks(2) {
+        let second = pair.get(1).copied().unwrap_or(c.zero());
+        acc = poseidon_hash(c, &[acc, pair[0], second])?;
+    }
+    Ok(acc)
+}
+
+/// Constrains `p` to lie on ed-on-BN254: `a·x² + y² = 1 + d·x²y²` (three gates).
+pub fn enforce_on_curve(c: &mut Circuit, p: PointVariable) -> Result<(), CircuitError> {
+    let (a, d) = (EdwardsConfig::COEFF_A, EdwardsConfig::COEFF_D);
+    let x2 = c.mul(p.x, p.x)?;
+    let y2 = c.mul(p.y, p.y)?;
+    let zero = c.zero();
+    let sel = Selectors {
+        q_lc: [a, Fr::one(), Fr::zero(), Fr::zero()],
+        q_mul: [-d, Fr::zero()],
+        q_c: -Fr::one(),
+        ..Default::default()
+    };
+    c.gate([x2, y2, zero, zero, zero], sel)
+}
+
+/// Constrains the 254 `bits` (least significant first, boolean) to encode an integer
+/// below the BN254 scalar field order `r`, so that a field element has exactly one such
+/// decomposition: a comparison with the constant from the top bit down, keeping
+/// "equal so far" and "already below" flags (one or two gates per bit).
+pub fn enforce_below_modulus(c: &mut Circuit, bits: &[Variable]) -> Result<(), CircuitError> {
+    let modulus = Fr::MODULUS;
+    let (one, zero) = (Fr::one(), Fr::zero());
+    let (mut equal, mut below) = (c.one(), c.zero());
+    for (i, &b) in bits.iter().enumerate().rev() {
+        if modulus.get_bit(i) {
+            // below' = below + equal − equal·b; equal' = equal·b.
+            let sel = Selectors {
+                q_mul: [-one, zero],
+                q_lc: [zero, zero, one, one],
+                q_o: one,
+                ..Default::default()
+            };
+            let value = c.value(below)? + c.value(equal)? * (one - c.value(b)?);
+            let next = c.witness(value);
+            c.gate([equal, b, below, equal, next], sel)?;
+            below = next;
+            equal = c.mul(equal, b)?;
+        } else {
+            // While equal, a 1 where the modulus has a 0 would exceed it: equal·b = 0.
+            let sel = Selectors { q_mul: [one, zero], ..Default::default() };
+            let z = c.zero();
+            c.gate([equal, b, z, z, z], sel)?;
+        }
+    }
+    c.enforce_constant(below, one)
+}
+
+/// Constrains `sig` to be a valid Schnorr signature by `pk` on `message` when the
+/// boolean `enabled` is 1, exactly as [`crate::schnorr::SchnorrVerKey::verify`] checks
+/// it: `c = Poseidon(TAG, R.x, R.y, PK.x, PK.y, m…)` decomposed into its unique 254 bits,
+/// then `s·G = R + c·PK`. When `enabled` is 0 only `R`'s curve membership is enforced,
+/// so padding entries carry any on-curve point (the identity). `pk` is trusted to be a
+/// point of the prime-order subgroup (stake-table keys are validated when registered).
+pub fn schnorr_verify_if(
+    c: &mut Circuit,
+    enabled: Variable,
+    pk: PointVariable,
+    message: &[Variable],
+    sig: &SignatureVariables,
+) -> Result<(), GadgetError> {
+    if message.len() > MAX_MESSAGE_LEN {
+        return Err(GadgetError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN });
+    }
+    enforce_on_curve(c, sig.r)?;
+    let tag = c.constant(challenge_tag());
+    let mut inputs = vec![tag, sig.r.x, sig.r.y, pk.x, pk.y];
+    inputs.extend_from_slice(message);
+    let h = poseidon_hash(c, &inputs)?;
+    let c_bits = c.range_check(h, Fr::MODULUS_BIT_SIZE as usize)?;
+    enforce_below_modulus(c, &c_bits)?;
+    let lhs = c.ecc_fixed_base_mul(&sig.s_bits, &EdwardsAffine::generator())?;
+    let c_pk = c.ecc_scalar_mul(&c_bits, pk)?;
+    let rhs = c.ecc_add(sig.r, c_pk)?;
+    let sel = Selectors { q_mul: [Fr::one(), -Fr::one()], ..Default::default() };
+    let z = c.zero();
+    for (l, r) in [(lhs.x, rhs.x), (lhs.y, rhs.y)] {
+        // enabled·l − enabled·r = 0
+        c.gate([enabled, l, enabled, r, z], sel)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_ff::UniformRand;
+    use doppio_accel::Accel;
+    use doppio_kzg::Srs;
+    use doppio_plonk::{GateKind, preprocess, prove, verify};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    use super::*;
+
+    #[test]
+    fn the_gadget_matches_the_native_hash_for_every_width() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        for n in 1..=MAX_INPUTS {
+            let values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let mut c = Circuit::new();
+            let vars: Vec<Variable> = values.iter().map(|v| c.witness(*v)).collect();
+            let before = c.num_gates();
+            let h = poseidon_hash(&mut c, &vars).unwrap();
+            assert_eq!(c.value(h).unwrap(), poseidon::hash(&values).unwrap(), "n = {n}");
+            c.check_satisfied().unwrap();
+            let t = n + 1;
+            let rounds = FULL_ROUNDS + PARTIAL_ROUNDS[t - 2];
+            let per_output = if t <= 4 { 1 } else { 1 + (t - 4).div_ceil(3) };
+            assert_eq!(c.num_gates() - before, t + ((rounds - 1) * t + 1) * per_output, "n = {n}");
+        }
+    }
+
+    fn signed(seed: u8, message: &[Fr]) -> (crate::SchnorrVerKey, SchnorrSignature) {
+        let key = crate::SchnorrSigningKey::from_seed(&[seed; 32]).unwrap();
+        (key.ver_key(), key.sign(message).unwrap())
+    }
+
+    /// A circuit checking `sig` by `pk` on `message` (all as witnesses), enabled or not.
+    fn verify_circuit(
+        pk: &crate::SchnorrVerKey,
+        message: &[Fr],
+        sig: &SchnorrSignature,
+        enabled: bool,
+    ) -> Circuit {
+        let mut c = Circuit::new();
+        let e = c.bool_witness(enabled);
+        let p = pk.point();
+        let pkv = c.point_witness(p.x, p.y);
+        let m: Vec<Variable> = message.iter().map(|v| c.witness(*v)).collect();
+        let sv = signature_witness(&mut c, sig);
+        schnorr_verify_if(&mut c, e, pkv, &m, &sv).unwrap();
+        c
+    }
+
+    #[test]
+    fn valid_signatures_satisfy_the_gadget_and_others_do_not() {
+        let state = [Fr::from(7u64), Fr::from(42u64), Fr::from(99u64)];
+        let (pk, sig) = signed(1, &state);
+        pk.verify(&state, &sig).unwrap();
+        let c = verify_circuit(&pk, &state, &sig, true);
+        c.check_satisfied().unwrap();
+        // A signature over another state, by another key, or with another response.
+        let other_state = [Fr::from(8u64), Fr::from(42u64), Fr::from(99u64)];
+        assert!(verify_circuit(&pk, &other_state, &sig, true).check_satisfied().is_err());
+        let (other_pk, other_sig) = signed(2, &state);
+        assert!(verify_circuit(&other_pk, &state, &sig, true).check_satisfied().is_err());
+        assert!(verify_circuit(&pk, &state, &other_sig, true).check_satisfied().is_err());
+        // Disabled (a padding entry), a bad signature is not checked.
+        verify_circuit(&other_pk, &state, &sig, false).check_satisfied().unwrap();
+        // Poseidon (width 9) 1,902, the challenge's bits and comparison, c·PK at 6 gates
+        // per bit, s·G at 5 per bit with the bits' booleans: 5,388 gates in all.
+        assert_eq!(c.num_gates(), 5_388);
+    }
+
+    #[test]
+    fn a_signature_proof_verifies() {
+        let state = [Fr::from(1u64), Fr::from(2u64), Fr::from(3u64)];
+        let (pk, sig) = signed(3, &state);
+        let c = verify_circuit(&pk, &state, &sig, true);
+        let accel = Accel::cpu().unwrap();
+        let srs = Srs::insecure_dev(c.domain_size() + 2, 5);
+        let (prover_key, vk) = preprocess(&srs, &c, &accel).unwrap();
+        let proof = prove(&accel, &prover_key, &c, &mut ChaCha20Rng::seed_from_u64(4)).unwrap();
+        verify(&vk, &[], &proof).unwrap();
+    }
+
+    #[test]
+    fn only_canonical_decompositions_pass_the_modulus_comparison() {
+        let cases = [
+            (Fr::MODULUS, false),
+            (Fr::from(0u64).into_bigint(), true),
+            ((-Fr::one()).into_bigint(), true),
+        ];
+        for (value, ok) in cases {
+            let mut c = Circuit::new();
+            let bits: Vec<Variable> = (0..254).map(|i| c.bool_witness(value.get_bit(i))).collect();
+            enforce_below_modulus(&mut c, &bits).unwrap();
+            assert_eq!(c.check_satisfied().is_ok(), ok, "{value}");
+        }
+        // 2^254 − 1 exceeds the modulus at its top bits.
+        let mut c = Circuit::new();
+        let bits: Vec<Variable> = (0..254).map(|_| c.bool_witness(true)).collect();
+        enforce_below_modulus(&mut c, &bits).unwrap();
+        assert!(c.check_satisfied().is_err());
+    }
+
+    #[test]
+    fn input_counts_are_checked() {
+        let mut c = Circuit::new();
+        assert_eq!(poseidon_hash(&mut c, &[]), Err(GadgetError::Poseidon(PoseidonError::NoInputs)));
+        let many = vec![c.one(); MAX_INPUTS + 1];
+        assert_eq!(
+            poseidon_hash(&mut c, &many),
+            Err(GadgetError::Poseidon(PoseidonError::TooManyInputs { len: 17, max: 16 }))
+        );
+    }
+
+    #[test]
+    fn a_hash_preimage_proof_verifies_and_a_wrong_digest_is_caught() {
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let values = [Fr::rand(&mut rng), Fr::rand(&mut rng)];
+        let digest = poseidon::hash(&values).unwrap();
+        let mut c = Circuit::new();
+        let public = c.public_input(digest);
+        let vars: Vec<Variable> = values.iter().map(|v| c.witness(*v)).collect();
+        let h = poseidon_hash(&mut c, &vars).unwrap();
+        c.enforce_equal(h, public).unwrap();
+        let accel = Accel::cpu().unwrap();
+        let srs = Srs::insecure_dev(c.domain_size() + 2, 5);
+        let (pk, vk) = preprocess(&srs, &c, &accel).unwrap();
+        let proof = prove(&accel, &pk, &c, &mut rng).unwrap();
+        verify(&vk, &[digest], &proof).unwrap();
+        assert!(verify(&vk, &[digest + Fr::one()], &proof).is_err());
+        c.set_value(public, digest + Fr::one()).unwrap();
+        let err = c.check_satisfied().unwrap_err();
+        assert!(matches!(err, CircuitError::GateUnsatisfied { kind: GateKind::Equal, .. }));
+    }
+}

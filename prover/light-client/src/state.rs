@@ -1,0 +1,121 @@
+//! The light-client state, the stake table and its commitments, computed natively the
+//! way the circuit computes them.
+
+use ark_bn254::Fr;
+use ark_ff::{PrimeField, Zero};
+
+use crate::{poseidon, schnorr::SchnorrVerKey};
+
+/// Default number of stake-table entries the circuit has room for.
+pub const DEFAULT_CAPACITY: usize = 200;
+
+/// Bits of a stake amount or threshold: amounts are `u128`.
+pub const AMOUNT_BITS: usize = 128;
+
+/// What the light client follows: the latest finalized view, its block height and the
+/// root of the block-commitment Merkle tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LightClientState {
+    /// The view number.
+    pub view_number: Fr,
+    /// The block height.
+    pub block_height: Fr,
+    /// The root of the block Merkle tree.
+    pub block_comm_root: Fr,
+}
+
+impl LightClientState {
+    /// The signed message and the circuit's first three public inputs.
+    pub fn to_fields(&self) -> [Fr; 3] {
+        [self.view_number, self.block_height, self.block_comm_root]
+    }
+}
+
+/// What a state update is checked against: commitments to the stake table's keys and
+/// amounts, and the stake needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StakeTableState {
+    /// Commitment to the BLS keys.
+    pub bls_key_comm: Fr,
+    /// Commitment to the Schnorr keys.
+    pub schnorr_key_comm: Fr,
+    /// Commitment to the amounts.
+    pub amount_comm: Fr,
+    /// Stake the signers must reach (below `2^128`).
+    pub threshold: Fr,
+}
+
+impl StakeTableState {
+    /// The circuit's last four public inputs.
+    pub fn to_fields(&self) -> [Fr; 4] {
+        [self.bls_key_comm, self.schnorr_key_comm, self.amount_comm, self.threshold]
+    }
+}
+
+/// One stake-table entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StakeTableEntry {
+    /// The BLS12-381 staking key, compressed (48 bytes).
+    pub bls_key: [u8; 48],
+    /// The Schnorr state key.
+    pub schnorr_key: SchnorrVerKey,
+    /// The stake.
+    pub amount: u128,
+}
+
+/// The field elements one entry contributes to each commitment, padding included:
+/// BLS key (two 24-byte big-endian halves), Schnorr key `(x, y)` (the identity for
+/// padding), amount.
+pub(crate) struct EntryFields {
+    pub(crate) bls: [Fr; 2],
+    pub(crate) schnorr: [Fr; 2],
+    pub(crate) amount: Fr,
+}
+
+impl EntryFields {
+    pub(crate) fn of(entry: Option<&StakeTableEntry>) -> Self {
+        match entry {
+            Some(e) => {
+                let p = e.schnorr_key.point();
+                // 24 bytes are below the modulus: no reduction, so this is injective.
+                let half = |b: &[u8]| Fr::from_be_bytes_mod_order(b);
+                EntryFields {
+                    bls: [half(&e.bls_key[..24]), half(&e.bls_key[24..])],
+                    schnorr: [p.x, p.y],
+                    amount: Fr::from(e.amount),
+                }
+            }
+            None => EntryFields {
+                bls: [Fr::zero(); 2],
+                schnorr: [Fr::zero(), Fr::from(1u64)],
+                amount: Fr::zero(),
+            },
+        }
+    }
+}
+
+/// `acc₀ = 0`, `accₖ₊₁ = Poseidon(accₖ, e₂ₖ, e₂ₖ₊₁)` (an odd tail padded with 0): the
+/// commitment of a list, two elements per width-4 permutation.
+pub fn chain_commit(elements: &[Fr]) -> Fr {
+    elements.chunks(2).fold(Fr::zero(), |acc, pair| {
+        let second = pair.get(1).copied().unwrap_or_default();
+        poseidon::hash(&[acc, pair[0], second]).expect("three inputs")
+    })
+}
+
+/// The stake-table state of `entries` padded to `capacity` (padding: zero BLS key, the
+/// identity as Schnorr key, zero amount), with `threshold`.
+pub fn stake_table_state(
+    entries: &[StakeTableEntry],
+    capacity: usize,
+    threshold: u128,
+) -> StakeTableState {
+    let fields: Vec<EntryFields> = (0..capacity).map(|i| EntryFields::of(entries.get(i))).collect();
+    let flat = |f: fn(&EntryFields) -> Vec<Fr>| -> Vec<Fr> { fields.iter().flat_map(f).collect() };
+    StakeTableState {
+        bls_key_comm: chain_commit(&flat(|e| e.bls.to_vec())),
+        schnorr_key_comm: chain_commit(&flat(|e| e.schnorr.to_vec())),
+        amount_comm: chain_commit(&flat(|e| vec![e.amount])),
+        threshold: Fr::from(threshold),
+    }
+}
