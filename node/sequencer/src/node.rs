@@ -9,19 +9,16 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use doppio_accel::Accel;
-use doppio_keys::{
-    NodeKeys, QuorumCertificate, StakeTable, StakeTableEntry, Threshold, Vote, VoteAccumulator,
-    VoteData,
-};
+use doppio_keys::{NodeKeys, StakeTable, StakeTableEntry, Threshold, Vote, VoteAccumulator};
 use doppio_kzg::Srs;
 use doppio_storage::{BlockData, Storage, StorageError};
 use doppio_types::{
     ChainConfig, FeeInfo, Genesis, Header, L1BlockInfo, Leaf, LeafQueryData, Payload, Transaction,
     TxCommitment, genesis::L1Finalized, genesis::UpgradeMode,
 };
-use doppio_vid::{Vid, VidError, VidParams};
+use doppio_vid::{Dispersal, Vid, VidError, VidParams};
 use tokio::sync::{RwLock, watch};
 
 use crate::{
@@ -116,10 +113,12 @@ struct Inner {
     accel: Accel,
     mempool: Mutex<Mempool>,
     state: RwLock<ChainState>,
+    /// Held for a whole decide, so that the state read to build a block is still the
+    /// state when the block is stored, while readers only wait for the storage write.
+    deciding: tokio::sync::Mutex<()>,
     metrics: NodeMetrics,
     /// Number of decided blocks (the next height), with the time of the last decide.
     height: watch::Sender<(u64, Instant)>,
-    started: Instant,
 }
 
 fn unix_now() -> u64 {
@@ -194,22 +193,20 @@ impl Node {
                 accel: config.accel,
                 mempool: Mutex::new(Mempool::new(config.mempool)),
                 state: RwLock::new(state),
+                deciding: tokio::sync::Mutex::new(()),
                 metrics,
                 height: watch::channel((height, Instant::now())).0,
-                started: Instant::now(),
             }),
         };
         // The QC of the stored tip must be ours: a store written with another key is
         // another chain, and extending it would mix certificates.
         let tip = node.inner.state.read().await.decided.clone();
-        tip.qc
-            .verify(&node.inner.stake_table, Threshold::new(2, 3).expect("2/3"), &node.inner.accel)
-            .map_err(|e| {
-                NodeError::WrongChain(format!(
-                    "the certificate of block {} does not verify with this node's key: {e}",
-                    tip.height()
-                ))
-            })?;
+        tip.qc.verify(&node.inner.stake_table, quorum(), &node.inner.accel).map_err(|e| {
+            NodeError::WrongChain(format!(
+                "the certificate of block {} does not verify with this node's key: {e}",
+                tip.height()
+            ))
+        })?;
         Ok(node)
     }
 
@@ -258,11 +255,6 @@ impl Node {
         self.inner.block_interval
     }
 
-    /// Time since the node started.
-    pub fn uptime(&self) -> Duration {
-        self.inner.started.elapsed()
-    }
-
     /// Number of decided blocks (the next height to decide).
     pub fn block_height(&self) -> u64 {
         self.inner.height.borrow().0
@@ -309,45 +301,47 @@ impl Node {
         self.inner.mempool.lock().expect("mempool lock").len()
     }
 
-    /// Builds, disperses, certifies and stores the next block.
+    /// Builds, disperses, certifies and stores the next block. The state is only read
+    /// while the block is built and dispersed; it is locked for writing for the storage
+    /// write alone.
     pub async fn decide_next(&self) -> Result<Decided, NodeError> {
         let started = Instant::now();
         let inner = &self.inner;
-        let mut state = inner.state.write().await;
-        let view = state.view + 1;
-        let now = unix_now().max(state.decided.leaf.block_header.timestamp);
+        let _deciding = inner.deciding.lock().await;
+        let (view, now, parent, block_root, mut fee_tree) = {
+            let state = inner.state.read().await;
+            let now = unix_now().max(state.decided.leaf.block_header.timestamp);
+            let root = state.block_tree.root();
+            (state.view + 1, now, state.decided.clone(), root, state.fee_tree.clone())
+        };
         let chain_config = chain_config_at(&inner.genesis, view, now);
-        let picked =
+        let mut picked =
             inner.mempool.lock().expect("mempool lock").select(chain_config.max_block_size);
 
         // The builder pays for what it proposes; an unfunded builder proposes empty blocks.
-        let mut fee_tree = state.fee_tree.clone();
-        let (picked, payload, fee) = {
-            let txs: Vec<Transaction> = picked.iter().map(|(_, t)| t.clone()).collect();
-            let payload = Payload::from_transactions(&txs)?;
-            let fee = block_fee(chain_config.base_fee, payload.bytes().len() as u64)?;
-            match charge_fee(&mut fee_tree, inner.builder_account, chain_config.fee_recipient, fee)
-            {
-                Ok(()) => (picked, payload, fee),
-                Err(e) => {
-                    if !picked.is_empty() {
-                        inner.metrics.unfunded_builder_blocks.inc();
-                        tracing::warn!("{e}; proposing an empty block");
-                    }
-                    (Vec::new(), Payload::from_transactions(&[])?, Default::default())
-                }
+        let mut payload = Payload::from_transactions(picked.iter().map(|(_, t)| t))?;
+        let mut fee = block_fee(chain_config.base_fee, payload.bytes().len() as u64)?;
+        if let Err(e) =
+            charge_fee(&mut fee_tree, inner.builder_account, chain_config.fee_recipient, fee)
+        {
+            if !picked.is_empty() {
+                inner.metrics.unfunded_builder_blocks.inc();
+                tracing::warn!("{e}; proposing an empty block");
             }
-        };
+            (picked, payload, fee) = (Vec::new(), Payload::from_transactions(&[])?, U256::ZERO);
+        }
 
         let vid = inner.vid.clone();
-        let bytes = payload.bytes().to_vec();
         let disperse_start = Instant::now();
-        let dispersal = tokio::task::spawn_blocking(move || vid.disperse(&bytes))
-            .await
-            .map_err(|e| NodeError::Task(e.to_string()))??;
+        let (payload, dispersal) = tokio::task::spawn_blocking(move || {
+            let dispersal = vid.disperse(payload.bytes());
+            (payload, dispersal)
+        })
+        .await
+        .map_err(|e| NodeError::Task(e.to_string()))?;
+        let dispersal = dispersal?;
         inner.metrics.vid_disperse_seconds.observe(disperse_start.elapsed().as_secs_f64());
 
-        let parent = &state.decided;
         let header = Header {
             chain_config,
             height: parent.height() + 1,
@@ -356,7 +350,7 @@ impl Node {
             l1_finalized: parent.leaf.block_header.l1_finalized,
             payload_commitment: dispersal.commitment,
             ns_table: payload.ns_table().bytes().to_vec(),
-            block_merkle_tree_root: state.block_tree.root().into(),
+            block_merkle_tree_root: block_root.into(),
             fee_merkle_tree_root: fee_tree.root().into(),
             fee_info: FeeInfo { account: inner.builder_account, amount: fee.into() },
         };
@@ -364,33 +358,28 @@ impl Node {
             view_number: view,
             parent_commitment: parent.leaf.commit(),
             block_header: header,
-            justify_qc: Some(parent.qc.clone()),
+            justify_qc: Some(parent.qc),
         };
-        let qc = self.certify(leaf.vote_data())?;
-        let decided = LeafQueryData::new(leaf, qc).map_err(|e| NodeError::Keys(e.to_string()))?;
-        // The state is updated in place and saved with the block; if the write fails, the
-        // saved state is reloaded, so memory never runs ahead of storage.
-        state.block_tree.push(&decided.block_hash().0)?;
-        state.view = view;
-        state.decided = decided;
-        state.fee_tree = fee_tree;
-        let block = BlockData {
-            leaf: state.decided.clone(),
-            payload: Some(payload.clone()),
-            vid_common: dispersal.common,
-            vid_share: dispersal.shares.into_iter().next(),
-        };
-        if let Err(e) = inner.storage.append_decided(&block, &state.to_bytes()).await {
-            *state = reload(&inner.storage).await?;
-            return Err(e.into());
-        }
-
+        let decided = certified(&inner.keys, &inner.stake_table, &inner.accel, leaf)?;
         let out = Decided {
-            height: state.decided.height(),
+            height: decided.height(),
             view,
             transactions: picked.len(),
             payload_bytes: payload.bytes().len(),
         };
+        let block = block_data(decided.clone(), payload, dispersal);
+
+        // The state is updated in place and saved with the block; if the write fails, the
+        // saved state is reloaded, so memory never runs ahead of storage.
+        let mut state = inner.state.write().await;
+        state.block_tree.push(&decided.block_hash().0)?;
+        state.view = view;
+        state.decided = decided;
+        state.fee_tree = fee_tree;
+        if let Err(e) = inner.storage.append_decided(&block, &state.to_bytes()).await {
+            *state = reload(&inner.storage).await?;
+            return Err(e.into());
+        }
         drop(state);
         self.after_decide(&out, &picked, started);
         Ok(out)
@@ -425,11 +414,6 @@ impl Node {
         tracing::debug!(height = out.height, txs = out.transactions, "decided");
     }
 
-    /// A certificate over `data` from this node's single-member stake table.
-    fn certify(&self, data: VoteData) -> Result<QuorumCertificate, NodeError> {
-        certify(&self.inner.keys, &self.inner.stake_table, data, &self.inner.accel)
-    }
-
     /// Decides a block every block interval until `shutdown` resolves; a failed decide is
     /// logged and retried at the next tick with the state reloaded from storage.
     pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
@@ -449,18 +433,36 @@ impl Node {
     }
 }
 
-fn certify(
+/// The share of stake a certificate needs.
+fn quorum() -> Threshold {
+    Threshold::new(2, 3).expect("2/3 is a valid threshold")
+}
+
+/// `leaf` with a certificate from this node's single-member stake table.
+fn certified(
     keys: &NodeKeys,
     table: &StakeTable,
-    data: VoteData,
     accel: &Accel,
-) -> Result<QuorumCertificate, NodeError> {
-    let threshold = Threshold::new(2, 3).expect("2/3 is a valid threshold");
-    let mut acc = VoteAccumulator::new(table, data, threshold, accel.clone());
-    acc.add(&Vote::new(&keys.staking, data))
+    leaf: Leaf,
+) -> Result<LeafQueryData, NodeError> {
+    let data = leaf.vote_data();
+    let mut acc = VoteAccumulator::new(table, data, quorum(), accel.clone());
+    let qc = acc
+        .add(&Vote::new(&keys.staking, data))
         .map_err(|e| NodeError::Keys(e.to_string()))?
         .certificate
-        .ok_or_else(|| NodeError::Keys("the node's vote is not a quorum of its table".into()))
+        .ok_or_else(|| NodeError::Keys("the node's vote is not a quorum of its table".into()))?;
+    LeafQueryData::new(leaf, qc).map_err(|e| NodeError::Keys(e.to_string()))
+}
+
+/// What storage keeps of a decided block: the payload and this node's share.
+fn block_data(leaf: LeafQueryData, payload: Payload, dispersal: Dispersal) -> BlockData {
+    BlockData {
+        leaf,
+        payload: Some(payload),
+        vid_common: dispersal.common,
+        vid_share: dispersal.shares.into_iter().next(),
+    }
 }
 
 /// The state saved with the last stored block.
@@ -496,18 +498,11 @@ async fn genesis_state(
         fee_merkle_tree_root: fee_tree.root().into(),
         fee_info: FeeInfo::default(),
     };
-    let leaf = Leaf::genesis(header);
-    let qc = certify(&config.keys, table, leaf.vote_data(), &config.accel)?;
-    let decided = LeafQueryData::new(leaf, qc).map_err(|e| NodeError::Keys(e.to_string()))?;
+    let decided = certified(&config.keys, table, &config.accel, Leaf::genesis(header))?;
     let mut block_tree = block_tree;
     block_tree.push(&decided.block_hash().0)?;
+    let block = block_data(decided.clone(), payload, dispersal);
     let state = ChainState { view: 0, decided, block_tree, fee_tree };
-    let block = BlockData {
-        leaf: state.decided.clone(),
-        payload: Some(payload),
-        vid_common: dispersal.common,
-        vid_share: dispersal.shares.into_iter().next(),
-    };
     storage.append_decided(&block, &state.to_bytes()).await?;
     tracing::info!(commitment = %state.decided.block_hash(), "genesis block decided");
     Ok(state)

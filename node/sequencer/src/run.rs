@@ -48,18 +48,6 @@ impl RunningNode {
             let _ = t.await;
         }
     }
-
-    /// Waits until the tasks end (they end on [`RunningNode::stop`] or a failure).
-    pub async fn wait(self) {
-        for t in self.tasks {
-            let _ = t.await;
-        }
-    }
-
-    /// Asks the tasks to stop, without waiting.
-    pub fn request_stop(&self) {
-        let _ = self.shutdown.send(true);
-    }
 }
 
 /// The builder account: the option, else the first funded genesis account, else none
