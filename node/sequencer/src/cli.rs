@@ -36,7 +36,7 @@ pub enum CliError {
     #[error("{0}")]
     Clap(#[from] clap::Error),
     /// A module name that does not exist.
-    #[error("unknown module `{0}`; modules: {MODULES}")]
+    #[error("unknown module `{0}`; modules: {modules}", modules = MODULE_NAMES.join(", "))]
     UnknownModule(String),
     /// A module given twice.
     #[error("module `{0}` is given twice")]
@@ -53,12 +53,13 @@ pub enum CliError {
     #[error("{0}")]
     Invalid(String),
     /// `-- help` without a known module.
-    #[error("usage: sequencer -- help <module>; modules: {MODULES}")]
+    #[error("usage: sequencer -- help <module>; modules: {modules}", modules = MODULE_NAMES.join(", "))]
     Help,
 }
 
-/// Module names, for messages.
-pub const MODULES: &str = "http, query, storage-fs, storage-sql, submit, status, catchup, config";
+/// The modules.
+pub const MODULE_NAMES: [&str; 8] =
+    ["http", "query", "storage-fs", "storage-sql", "submit", "status", "catchup", "config"];
 
 /// Parses a duration such as `500ms`, `2s`, `1m`, `1h`, `7d`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -227,21 +228,14 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     let mut seen: Vec<&'static str> = Vec::new();
     for group in groups {
         let Some((name, rest)) = group.split_first() else { continue };
-        let name: &'static str = match name.as_str() {
-            "help" => {
-                let module = rest.first().ok_or(CliError::Help)?;
-                return Ok(Command::Help(module_help(module)?));
-            }
-            "http" => "http",
-            "query" => "query",
-            "storage-fs" => "storage-fs",
-            "storage-sql" => "storage-sql",
-            "submit" => "submit",
-            "status" => "status",
-            "catchup" => "catchup",
-            "config" => "config",
-            other => return Err(CliError::UnknownModule(other.to_owned())),
-        };
+        if name == "help" {
+            let module = rest.first().ok_or(CliError::Help)?;
+            return Ok(Command::Help(module_help(module)?));
+        }
+        let name = MODULE_NAMES
+            .into_iter()
+            .find(|m| m == name)
+            .ok_or_else(|| CliError::UnknownModule(name.clone()))?;
         if seen.contains(&name) {
             return Err(CliError::Duplicate(name));
         }

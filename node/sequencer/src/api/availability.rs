@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use super::{
     ApiState,
-    error::{ApiError, height, parse},
+    error::{ApiError, height, parse, range},
 };
 
 /// Most items a range request returns (`until - from`).
@@ -159,12 +159,9 @@ pub(crate) fn router() -> Router<ApiState> {
         .route("/stream/blocks/{height}", get(stream_blocks))
 }
 
-/// Checks a range request and returns `(from, until)`.
-fn range(from: &str, until: &str) -> Result<(u64, u64), ApiError> {
-    let (from, until) = (height(from)?, height(until)?);
-    if until < from {
-        return Err(ApiError::bad_request(format!("empty range: until {until} < from {from}")));
-    }
+/// Checks a range request, at most [`MAX_RANGE`] long, and returns `(from, until)`.
+fn bounded_range(from: &str, until: &str) -> Result<(u64, u64), ApiError> {
+    let (from, until) = range(from, until)?;
     if until - from > MAX_RANGE {
         return Err(ApiError::bad_request(format!(
             "range {from}..{until} holds {} items; at most {MAX_RANGE} per request",
@@ -198,7 +195,7 @@ async fn leaf_range(
     State(s): State<ApiState>,
     Path((from, until)): Path<(String, String)>,
 ) -> ApiResult<Vec<LeafQueryData>> {
-    let (from, until) = range(&from, &until)?;
+    let (from, until) = bounded_range(&from, &until)?;
     Ok(Json(s.storage.leaf_range(from, until).await?))
 }
 
@@ -218,7 +215,7 @@ async fn header_range(
     State(s): State<ApiState>,
     Path((from, until)): Path<(String, String)>,
 ) -> ApiResult<Vec<Header>> {
-    let (from, until) = range(&from, &until)?;
+    let (from, until) = bounded_range(&from, &until)?;
     Ok(Json(s.storage.header_range(from, until).await?))
 }
 
@@ -261,7 +258,7 @@ async fn block_range(
     State(s): State<ApiState>,
     Path((from, until)): Path<(String, String)>,
 ) -> ApiResult<Vec<BlockQueryData>> {
-    let (from, until) = range(&from, &until)?;
+    let (from, until) = bounded_range(&from, &until)?;
     let headers = s.storage.header_range(from, until).await?;
     let payloads = s.storage.payload_range(from, until).await?;
     Ok(Json(headers.into_iter().zip(&payloads).map(|(h, p)| block_data(h, p)).collect()))
@@ -305,7 +302,7 @@ async fn payload_range(
     State(s): State<ApiState>,
     Path((from, until)): Path<(String, String)>,
 ) -> ApiResult<Vec<PayloadQueryData>> {
-    let (from, until) = range(&from, &until)?;
+    let (from, until) = bounded_range(&from, &until)?;
     let headers = s.storage.header_range(from, until).await?;
     let payloads = s.storage.payload_range(from, until).await?;
     Ok(Json(headers.iter().zip(&payloads).map(|(h, p)| payload_data(h, p)).collect()))

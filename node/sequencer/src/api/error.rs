@@ -73,6 +73,16 @@ pub(crate) fn height(s: &str) -> Result<u64, ApiError> {
     s.parse().map_err(|_| ApiError::bad_request(format!("`{s}` is not a block height")))
 }
 
+/// Parses two path segments as a range of heights `from..until`, which may be empty but
+/// not reversed.
+pub(crate) fn range(from: &str, until: &str) -> Result<(u64, u64), ApiError> {
+    let (from, until) = (height(from)?, height(until)?);
+    if until < from {
+        return Err(ApiError::bad_request(format!("empty range: until {until} < from {from}")));
+    }
+    Ok((from, until))
+}
+
 /// Parses a path segment as any value that deserialises from a JSON string (commitments,
 /// addresses), naming `what` it should have been.
 pub(crate) fn parse<T: DeserializeOwned>(s: &str, what: &str) -> Result<T, ApiError> {

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::{
     ApiState,
-    error::{ApiError, height},
+    error::{ApiError, height, range},
 };
 
 /// How complete this node's store is.
@@ -54,14 +54,6 @@ async fn block_height(State(s): State<ApiState>) -> Json<u64> {
     Json(s.node.block_height())
 }
 
-fn checked_range(from: &str, until: &str) -> Result<(u64, u64), ApiError> {
-    let (from, until) = (height(from)?, height(until)?);
-    if until < from {
-        return Err(ApiError::bad_request(format!("empty range: until {until} < from {from}")));
-    }
-    Ok((from, until))
-}
-
 async fn tx_count(State(s): State<ApiState>) -> Result<Json<u64>, ApiError> {
     Ok(Json(s.storage.count_transactions(0, s.node.block_height()).await?))
 }
@@ -70,7 +62,7 @@ async fn tx_count_range(
     State(s): State<ApiState>,
     Path((from, until)): Path<(String, String)>,
 ) -> Result<Json<u64>, ApiError> {
-    let (from, until) = checked_range(&from, &until)?;
+    let (from, until) = range(&from, &until)?;
     Ok(Json(s.storage.count_transactions(from, until).await?))
 }
 
@@ -82,7 +74,7 @@ async fn payload_size_range(
     State(s): State<ApiState>,
     Path((from, until)): Path<(String, String)>,
 ) -> Result<Json<u64>, ApiError> {
-    let (from, until) = checked_range(&from, &until)?;
+    let (from, until) = range(&from, &until)?;
     Ok(Json(s.storage.payload_size(from, until).await?))
 }
 

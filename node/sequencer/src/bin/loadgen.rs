@@ -53,8 +53,8 @@ async fn submitter(args: Arc<Args>, id: usize, sent: Sent, until: Instant) -> (u
     while Instant::now() < until {
         let mut bytes = vec![0u8; args.tx_size];
         let tag = format!("{id}-{i}");
-        bytes[..tag.len().min(args.tx_size)]
-            .copy_from_slice(&tag.as_bytes()[..tag.len().min(args.tx_size)]);
+        let n = tag.len().min(args.tx_size);
+        bytes[..n].copy_from_slice(&tag.as_bytes()[..n]);
         let tx = Transaction::new(NamespaceId(i as u32 % args.namespaces.max(1)), bytes);
         i += 1;
         let at = Instant::now();
