@@ -2,7 +2,7 @@
 # The project's test command (README "Quick start"; CI runs it through .ci/run).
 # Installs what it needs (Postgres included), then: formatting, clippy with warnings
 # denied, every test (the storage suite on SQLite and on Postgres),
-# the benches compiled, and a smoke run of the hardware profile.
+# the benches compiled; the hardware profile's smoke run is a test of doppio-benches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,14 @@ for tool in fmt clippy; do
     fi
 done
 
+# Disk: a clean build of the workspace takes several GiB under target/; say so up front
+# rather than failing half-way with ENOSPC.
+mkdir -p target
+avail_kib=$(df -Pk target | awk 'NR==2 {print $4}')
+if [ "${avail_kib:-0}" -lt $((8 * 1024 * 1024)) ]; then
+    echo "warning: only $((avail_kib / 1024)) MiB free under target/; a clean build needs about 8 GiB" >&2
+fi
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
@@ -40,20 +48,6 @@ cargo test --workspace --locked
 step "benches compile"
 cargo test --workspace --benches --no-run --locked
 
-step "hardware profile smoke run (hwprofile --quick --json)"
-out=$(mktemp)
-cargo run --locked -q -p doppio-benches --bin hwprofile -- --quick --json --budget-ms 20 >"$out"
-python3 - "$out" <<'PY'
-import json, sys
-rows = json.load(open(sys.argv[1]))
-assert rows and all({"op", "size", "backend", "ms", "baseline", "baseline_ms"} <= r.keys() for r in rows), rows
-ops = {r["op"] for r in rows}
-for want in ("msm", "msm_batch_prepared", "qc.verify", "vid.disperse", "vid.recover_payload"):
-    assert want in ops, f"profile has no {want} row: {sorted(ops)}"
-assert all(r["ms"] > 0 and r["baseline_ms"] > 0 for r in rows), rows
-print(len(rows), "profile rows")
-PY
-rm -f "$out"
 
 echo
 echo "all checks passed"

@@ -1,0 +1,34 @@
+//! Smoke run of the `hwprofile` binary: `--quick --json` must emit one well-formed row per
+//! operation and size, covering every accelerated operation, each with its baseline.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+#[test]
+fn quick_json_profile_covers_every_operation() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hwprofile"))
+        .args(["--quick", "--json", "--budget-ms", "20"])
+        .output()
+        .expect("run hwprofile");
+    assert!(
+        out.status.success(),
+        "hwprofile failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).expect("hwprofile --json prints a JSON array");
+    assert!(!rows.is_empty(), "no profile rows");
+    for row in &rows {
+        for key in ["op", "size", "backend", "ms", "baseline", "baseline_ms"] {
+            assert!(row.get(key).is_some(), "row without {key}: {row}");
+        }
+        for key in ["ms", "baseline_ms"] {
+            let v = row[key].as_f64().unwrap_or(0.0);
+            assert!(v > 0.0, "row with non-positive {key}: {row}");
+        }
+    }
+    let ops: BTreeSet<&str> = rows.iter().filter_map(|r| r["op"].as_str()).collect();
+    for want in ["msm", "msm_batch_prepared", "qc.verify", "vid.disperse", "vid.recover_payload"] {
+        assert!(ops.contains(want), "profile has no {want} row: {ops:?}");
+    }
+}
