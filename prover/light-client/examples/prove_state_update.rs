@@ -9,9 +9,9 @@ use ark_bn254::Fr;
 use doppio_accel::{Accel, Op};
 use doppio_kzg::Srs;
 use doppio_light_client::{
-    SchnorrSigningKey,
     circuit::{StateUpdate, prove_state_update, setup, state_update_circuit, verify_state_update},
-    state::{DEFAULT_CAPACITY, LightClientState, StakeTableEntry, stake_table_state},
+    dev::DevStakeTable,
+    state::{DEFAULT_CAPACITY, LightClientState, stake_table_state},
 };
 use rand::SeedableRng;
 
@@ -19,33 +19,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let capacity: usize =
         std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(DEFAULT_CAPACITY);
     let accel = Accel::cpu()?;
-    let keys: Vec<SchnorrSigningKey> = (0..capacity)
-        .map(|i| {
-            SchnorrSigningKey::from_seed(
-                &(i as u64 + 1).to_le_bytes().repeat(4).try_into().expect("32 bytes"),
-            )
-        })
-        .collect::<Result<_, _>>()?;
-    let table: Vec<StakeTableEntry> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| StakeTableEntry {
-            bls_key: [i as u8; 48],
-            schnorr_key: k.ver_key(),
-            amount: 1,
-        })
-        .collect();
+    let dev = DevStakeTable::new(capacity)?;
+    let table = &dev.entries;
     let state = LightClientState {
         view_number: Fr::from(10u64),
         block_height: Fr::from(5u64),
         block_comm_root: Fr::from(77u64),
     };
-    let signers: Vec<_> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| k.sign(&state.to_fields()).map(|s| (i, s)))
-        .collect::<Result<_, _>>()?;
-    let threshold = (capacity as u128 * 2).div_ceil(3);
+    let signers = dev.sign_all(&state)?;
+    let threshold = dev.threshold();
     let shape = state_update_circuit(capacity, &[], 0, &state, &[])?;
     println!("capacity {capacity}: {} gates, domain {}", shape.num_gates(), shape.domain_size());
     let start = Instant::now();
@@ -54,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (pk, vk) = setup(&srs, capacity, &accel)?;
     drop(srs);
     println!("dev SRS + setup: {:.2?}", start.elapsed());
-    let update = StateUpdate { stake_table: &table, threshold, state: &state, signers: &signers };
+    let update = StateUpdate { stake_table: table, threshold, state: &state, signers: &signers };
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
     let before = accel.metrics().snapshot();
     let start = Instant::now();
@@ -70,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (msm, ntt) =
         (spent(&[Op::Msm, Op::MsmBatch, Op::MsmBatchPrepared]), spent(&[Op::Ntt, Op::NttBatch]));
     println!("prove (native checks, witness, proof): {took:.2?} (MSM {msm:.2} s, NTT {ntt:.2} s)");
-    let table_state = stake_table_state(&table, capacity, threshold);
+    let table_state = stake_table_state(table, capacity, threshold);
     let start = Instant::now();
     verify_state_update(&vk, &state, &table_state, &proof)?;
     println!("verify: {:.2?}", start.elapsed());

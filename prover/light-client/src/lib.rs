@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod circuit;
+pub mod dev;
 pub mod gadgets;
 pub mod poseidon;
 pub mod schnorr;

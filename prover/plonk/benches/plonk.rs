@@ -4,9 +4,6 @@
 //! Poseidon-style rounds, multiplications, booleans) so every selector is active.
 //! `DOPPIO_PLONK_BENCH_LOG` picks the sizes (comma-separated `k`, default `10,12,14`).
 
-#[path = "support/sample_circuit.rs"]
-mod sample_circuit;
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use doppio_accel::Accel;
 use doppio_kzg::Srs;
@@ -24,7 +21,7 @@ fn sizes() -> Vec<u32> {
 fn bench(c: &mut Criterion) {
     let accel = Accel::cpu().expect("cpu backend");
     for log in sizes() {
-        let circ = sample_circuit::circuit(log);
+        let circ = doppio_plonk::sample::circuit(log);
         let srs = Srs::insecure_dev(circ.domain_size() + 2, 1);
         let (pk, vk) = preprocess(&srs, &circ, &accel).expect("preprocess");
         let mut rng = ChaCha20Rng::seed_from_u64(7);

@@ -5,9 +5,6 @@
 //! (`cache`: also time a proof with the key's coset evaluations cached)
 //! (run under `/usr/bin/time -v` to read the peak memory).
 
-#[path = "../benches/support/sample_circuit.rs"]
-mod sample_circuit;
-
 use std::time::Instant;
 
 use doppio_accel::{Accel, Op};
@@ -69,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let log: u32 = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(14);
     let accel = Accel::cpu()?;
     let start = Instant::now();
-    let c = sample_circuit::circuit(log);
+    let c = doppio_plonk::sample::circuit(log);
     println!("circuit: {} gates, domain 2^{log}, built in {:.2?}", c.num_gates(), start.elapsed());
     let start = Instant::now();
     let srs = Srs::insecure_dev(c.domain_size() + 2, 1);

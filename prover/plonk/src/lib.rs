@@ -5,6 +5,7 @@ mod error;
 mod keys;
 mod poly;
 mod prover;
+pub mod sample;
 mod solidity;
 pub mod transcript;
 mod verifier;
