@@ -3,6 +3,7 @@
 
 pub mod inputs;
 pub mod keys;
+pub mod plonk;
 pub mod schemes;
 pub mod sweep;
 

@@ -24,7 +24,15 @@ fn quick_json_profile_covers_every_operation() {
         }
     }
     let ops: BTreeSet<&str> = rows.iter().filter_map(|r| r["op"].as_str()).collect();
-    for want in ["msm", "msm_batch_prepared", "qc.verify", "vid.disperse", "vid.recover_payload"] {
+    for want in [
+        "msm",
+        "msm_batch_prepared",
+        "qc.verify",
+        "vid.disperse",
+        "vid.recover_payload",
+        "plonk.prove",
+        "plonk.prove.light_client",
+    ] {
         assert!(ops.contains(want), "profile has no {want} row: {ops:?}");
     }
 }

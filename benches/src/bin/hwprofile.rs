@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Parser;
 use doppio_accel::{Accel, AccelConfig, Op, ProfileRow};
 use doppio_benches::{
-    keys, schemes,
+    keys, plonk, schemes,
     sweep::{self, Extent},
 };
 
@@ -23,7 +23,8 @@ struct Cli {
     #[arg(long)]
     quick: bool,
     /// Operations to run, comma-separated (default: all): accel operations, the
-    /// end-to-end rows `qc.verify`, `bls.verify_votes`, and `vid` for the `vid.*` rows.
+    /// end-to-end rows `qc.verify`, `bls.verify_votes`, `vid` for the `vid.*` rows and
+    /// `plonk` for the prover rows (`plonk.prove`, `plonk.prove.light_client`).
     #[arg(long, value_delimiter = ',', value_parser = parse_op)]
     ops: Vec<Selected>,
     /// Also write the output to this file.
@@ -46,11 +47,15 @@ enum Selected {
     Keys(&'static str),
     /// `vid.disperse`, `vid.verify_share`, `vid.recover_payload` at each payload size.
     Vid,
+    /// `plonk.prove` by rows and `plonk.prove.light_client` by stake-table capacity.
+    Plonk,
 }
 
 fn parse_op(s: &str) -> Result<Selected, String> {
-    if s == "vid" {
-        return Ok(Selected::Vid);
+    match s {
+        "vid" => return Ok(Selected::Vid),
+        "plonk" => return Ok(Selected::Plonk),
+        _ => {}
     }
     if let Some(k) = keys::OPS.iter().find(|k| **k == s) {
         return Ok(Selected::Keys(k));
@@ -58,7 +63,7 @@ fn parse_op(s: &str) -> Result<Selected, String> {
     Op::from_name(s).map(Selected::Accel).ok_or_else(|| {
         let mut names: Vec<_> = Op::ALL.iter().map(|o| o.name()).collect();
         names.extend(keys::OPS);
-        names.push("vid");
+        names.extend(["vid", "plonk"]);
         format!("unknown operation `{s}`; expected one of {}", names.join(", "))
     })
 }
@@ -86,7 +91,9 @@ fn run() -> anyhow::Result<()> {
     let extent = if cli.quick { Extent::Quick } else { Extent::Standard };
     let ops = if cli.ops.is_empty() {
         let all = Op::ALL.into_iter().map(Selected::Accel);
-        all.chain(keys::OPS.into_iter().map(Selected::Keys)).chain([Selected::Vid]).collect()
+        all.chain(keys::OPS.into_iter().map(Selected::Keys))
+            .chain([Selected::Vid, Selected::Plonk])
+            .collect()
     } else {
         cli.ops.clone()
     };
@@ -114,6 +121,20 @@ fn run() -> anyhow::Result<()> {
             Selected::Vid => {
                 for len in schemes::vid_sizes(extent) {
                     rows.extend(schemes::vid_rows(&accel, len, budget, &mut |l| eprintln!("{l}")));
+                }
+            }
+            Selected::Plonk => {
+                let mut progress = |l: &str| eprintln!("{l}");
+                for log in plonk::prove_sizes(extent) {
+                    rows.push(report(plonk::prove_row(&accel, log, budget, &mut progress)));
+                }
+                for capacity in plonk::light_client_capacities(extent) {
+                    rows.push(report(plonk::light_client_row(
+                        &accel,
+                        capacity,
+                        budget,
+                        &mut progress,
+                    )));
                 }
             }
         }
