@@ -1,7 +1,7 @@
 //! The orchestrator over HTTP: registration, idempotence, conflicts, not-ready then
 //! ready, malformed input, and nodes that join through it and then talk over libp2p.
 
-use std::{num::NonZeroUsize, time::Duration};
+use std::{collections::HashSet, num::NonZeroUsize, time::Duration};
 
 use doppio_keys::{BlsSecretKey, SchnorrSigningKey};
 use doppio_network::{
@@ -160,11 +160,18 @@ async fn nodes_join_through_the_orchestrator_and_talk() {
         }
     }
     let mut lists = Vec::new();
+    let mut indices = HashSet::new();
     for (i, join) in joins.into_iter().enumerate() {
         let (registered, list) = within("join", join).await.unwrap().unwrap();
-        assert_eq!((registered.index, registered.num_nodes), (i, 3));
+        // Nodes 1 and 2 register concurrently: either may come first.
+        let entry = &list.nodes[registered.index].registration;
+        assert_eq!(entry.peer_id, keypair(40 + i as u8).public().to_peer_id());
+        assert_eq!(registered.num_nodes, 3);
+        indices.insert(registered.index);
         lists.push(list);
     }
+    assert_eq!(indices, HashSet::from([0, 1, 2]));
+    assert_eq!(lists[0].nodes[0].registration.peer_id, keypair(40).public().to_peer_id());
     assert!(lists.windows(2).all(|w| w[0] == w[1]), "every node sees the same list");
     let list = &lists[0];
     let mut nodes = Vec::new();
