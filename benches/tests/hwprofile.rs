@@ -10,11 +10,7 @@ fn quick_json_profile_covers_every_operation() {
         .args(["--quick", "--json", "--budget-ms", "20"])
         .output()
         .expect("run hwprofile");
-    assert!(
-        out.status.success(),
-        "hwprofile failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "hwprofile failed: {}", String::from_utf8_lossy(&out.stderr));
     let rows: Vec<serde_json::Value> =
         serde_json::from_slice(&out.stdout).expect("hwprofile --json prints a JSON array");
     assert!(!rows.is_empty(), "no profile rows");
