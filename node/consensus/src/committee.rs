@@ -26,7 +26,7 @@ pub enum CommitteeError {
     /// The DA members' entries do not form a stake table (cannot happen for entries of a
     /// valid table, but the check is not skipped).
     #[error("DA committee: {0}")]
-    DaTable(#[from] StakeTableError),
+    DaTable(Box<StakeTableError>),
 }
 
 /// Which member set a certificate is checked against.
@@ -79,7 +79,8 @@ impl Committee {
             return Err(CommitteeError::NoDaMembers);
         }
         let entries = da_members.iter().map(|&i| table.entries()[i].clone()).collect();
-        let da_table = StakeTable::new(entries, accel)?;
+        let da_table =
+            StakeTable::new(entries, accel).map_err(|e| CommitteeError::DaTable(Box::new(e)))?;
         let mut da_index = vec![None; table.len()];
         for (k, &i) in da_members.iter().enumerate() {
             da_index[i] = Some(k);
@@ -151,8 +152,8 @@ impl Committee {
         if cert.data.kind != kind.vote_kind() {
             return Err(CertificateError::WrongKind { expected: kind, found: cert.data.kind });
         }
-        cert.verify(self.table_for(kind), Threshold::SUPERMAJORITY, accel)?;
-        Ok(())
+        cert.verify(self.table_for(kind), Threshold::SUPERMAJORITY, accel)
+            .map_err(|e| CertificateError::Qc(Box::new(e)))
     }
 
     /// Whether `stake` is more than 1/3 of the total: at least one honest member.
@@ -174,5 +175,5 @@ pub enum CertificateError {
     },
     /// The signer bits, stake or aggregate signature are wrong.
     #[error(transparent)]
-    Qc(#[from] QcError),
+    Qc(Box<QcError>),
 }

@@ -119,8 +119,9 @@ pub struct TimeoutMessage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Message {
-    /// A leader's proposal, broadcast.
-    Proposal(SignedProposal),
+    /// A leader's proposal, broadcast. (The variants carrying certificates are boxed:
+    /// they are several times the size of the others.)
+    Proposal(Box<SignedProposal>),
     /// A payload for the DA committee, from the leader to each DA member.
     DaProposal(DaProposal),
     /// A VID share, from the leader to its node.
@@ -128,7 +129,19 @@ pub enum Message {
     /// A quorum vote (to the next view's leader) or a DA vote (to the view's leader).
     Vote(Vote),
     /// A timeout vote, broadcast.
-    Timeout(TimeoutMessage),
+    Timeout(Box<TimeoutMessage>),
+}
+
+impl From<SignedProposal> for Message {
+    fn from(p: SignedProposal) -> Self {
+        Message::Proposal(Box::new(p))
+    }
+}
+
+impl From<TimeoutMessage> for Message {
+    fn from(t: TimeoutMessage) -> Self {
+        Message::Timeout(Box::new(t))
+    }
 }
 
 impl Message {

@@ -160,28 +160,27 @@ impl<V: HeaderValidator> Consensus<V> {
         let table = self.config.committee.stake_table().clone();
         let Some(signer) = table.index_of(&vote.signer) else {
             let source = doppio_keys::QcError::NotMember { key: vote.signer };
-            return Err(Rejected::Vote { view, source });
+            return Err(Rejected::vote(view, source));
         };
         let accel = self.config.accel.clone();
         let state = self.view_state(view);
         if state.qc_formed {
             let source = doppio_keys::QcError::AlreadyCertified { data: vote.data };
-            return Err(Rejected::Vote { view, source });
+            return Err(Rejected::vote(view, source));
         }
         if !state.votes.contains_key(&vote.data.commitment) {
             if state.votes.len() >= MAX_CANDIDATES {
                 return Err(Rejected::TooManyCandidates { view });
             }
-            vote.verify().map_err(|_| Rejected::Vote {
-                view,
-                source: doppio_keys::QcError::InvalidVote { index: signer },
+            vote.verify().map_err(|_| {
+                Rejected::vote(view, doppio_keys::QcError::InvalidVote { index: signer })
             })?;
             let acc = VoteAccumulator::new(table, vote.data, Threshold::SUPERMAJORITY, accel);
             state.votes.insert(vote.data.commitment, acc);
         }
         let acc =
             state.votes.get_mut(&vote.data.commitment).ok_or(Rejected::NotCollecting { view })?;
-        let outcome = acc.add(&vote).map_err(|source| Rejected::Vote { view, source })?;
+        let outcome = acc.add(&vote).map_err(|source| Rejected::vote(view, source))?;
         if !outcome.dropped.is_empty() {
             tracing::warn!(view, dropped = ?outcome.dropped, "invalid quorum votes dropped");
         }
@@ -201,7 +200,7 @@ impl<V: HeaderValidator> Consensus<V> {
         let Some(acc) = lead.da_votes.as_mut() else {
             return Err(Rejected::NotCollecting { view });
         };
-        let outcome = acc.add(&vote).map_err(|source| Rejected::Vote { view, source })?;
+        let outcome = acc.add(&vote).map_err(|source| Rejected::vote(view, source))?;
         if !outcome.dropped.is_empty() {
             tracing::warn!(view, dropped = ?outcome.dropped, "invalid DA votes dropped");
         }
@@ -229,6 +228,6 @@ impl<V: HeaderValidator> Consensus<V> {
             da_certificate,
         };
         let signed = SignedProposal { proposal, signature: block.signature };
-        self.hold(Recipient::All, Message::Proposal(signed));
+        self.hold(Recipient::All, Message::Proposal(Box::new(signed)));
     }
 }

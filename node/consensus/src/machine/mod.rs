@@ -333,7 +333,7 @@ pub enum Rejected {
         /// The vote's view.
         view: u64,
         /// Why.
-        source: QcError,
+        source: Box<QcError>,
     },
     /// Votes for more leaves of one view than an honest (or equivocating) leader makes.
     #[error("view {view}: votes for too many different leaves")]
@@ -369,6 +369,13 @@ pub enum Rejected {
         /// The latest emitted.
         latest: u64,
     },
+}
+
+impl Rejected {
+    /// A vote refused for `source`.
+    fn vote(view: u64, source: QcError) -> Self {
+        Rejected::Vote { view, source: Box::new(source) }
+    }
 }
 
 /// Who a held message goes to once its snapshot is durable.
@@ -605,11 +612,11 @@ impl<V: HeaderValidator> Consensus<V> {
             return Err(Rejected::ViewOutOfRange { view });
         }
         match message {
-            Message::Proposal(p) => self.on_proposal(p),
+            Message::Proposal(p) => self.on_proposal(*p),
             Message::DaProposal(p) => self.on_da_proposal(from, p),
             Message::VidShare(s) => self.on_vid_share(from, s),
             Message::Vote(v) => self.on_vote(v),
-            Message::Timeout(t) => self.on_timeout(t),
+            Message::Timeout(t) => self.on_timeout(*t),
         }
     }
 

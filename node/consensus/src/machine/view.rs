@@ -117,7 +117,7 @@ impl<V: HeaderValidator> Consensus<V> {
             high_qc: self.safety.high_qc.clone(),
             timeout_certificate,
         };
-        self.hold(Recipient::All, Message::Timeout(message));
+        self.hold(Recipient::All, Message::Timeout(Box::new(message)));
     }
 
     /// A timeout message: its certificates first (they may move this node on), then the
@@ -136,16 +136,15 @@ impl<V: HeaderValidator> Consensus<V> {
             return Err(Rejected::TooFarAhead { view, current: self.view });
         }
         let committee = &self.config.committee;
-        let signer = committee.stake_table().index_of(&m.vote.signer).ok_or(Rejected::Vote {
-            view,
-            source: doppio_keys::QcError::NotMember { key: m.vote.signer },
-        })?;
+        let signer = committee
+            .stake_table()
+            .index_of(&m.vote.signer)
+            .ok_or(Rejected::vote(view, doppio_keys::QcError::NotMember { key: m.vote.signer }))?;
         if self.views.get(&view).is_some_and(|s| s.timed_out.contains(&signer)) {
             return Err(Rejected::Duplicate { view, kind: "timeout" });
         }
-        m.vote.verify().map_err(|_| Rejected::Vote {
-            view,
-            source: doppio_keys::QcError::InvalidVote { index: signer },
+        m.vote.verify().map_err(|_| {
+            Rejected::vote(view, doppio_keys::QcError::InvalidVote { index: signer })
         })?;
         self.count_timeout(view, signer, &m.vote)
     }
@@ -190,7 +189,7 @@ impl<V: HeaderValidator> Consensus<V> {
                     accel,
                 )
             });
-            let outcome = acc.add(vote).map_err(|source| Rejected::Vote { view, source })?;
+            let outcome = acc.add(vote).map_err(|source| Rejected::vote(view, source))?;
             if let Some(tc) = outcome.certificate {
                 state.tc = Some(tc.clone());
                 certificate = Some(tc);

@@ -30,7 +30,7 @@ fn samples(f: &Fixture) -> Vec<Message> {
         da_certificate: f.certificate(da_data, &[0, 1, 2]),
     };
     vec![
-        Message::Proposal(SignedProposal::sign(&f.keys[2], proposal)),
+        Message::from(SignedProposal::sign(&f.keys[2], proposal)),
         Message::DaProposal(DaProposal {
             view: 2,
             payload: payload.bytes().to_vec(),
@@ -43,7 +43,7 @@ fn samples(f: &Fixture) -> Vec<Message> {
             common: dispersal.common.clone(),
         }),
         Message::Vote(Vote::new(&f.keys[0], leaf.vote_data())),
-        Message::Timeout(TimeoutMessage {
+        Message::from(TimeoutMessage {
             vote: Vote::new(&f.keys[3], VoteData { view: 2, ..timeout }),
             high_qc: Some(genesis_qc),
             timeout_certificate: Some(tc),

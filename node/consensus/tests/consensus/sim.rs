@@ -659,7 +659,7 @@ impl Sim {
     /// and then garbage, replays and messages only a leader may send.
     fn send_byzantine(&mut self, from: usize, to: Vec<usize>, message: Message) {
         match message {
-            Message::Proposal(p) if to.len() > 1 => self.equivocate(from, to, p),
+            Message::Proposal(p) if to.len() > 1 => self.equivocate(from, to, *p),
             Message::VidShare(mut m) if self.rng.gen_bool(0.5) => {
                 let n = self.n() as u32;
                 let other = self.fixture.vid.disperse(&[m.view as u8; 40]).expect("small");
@@ -692,13 +692,13 @@ impl Sim {
         let other = SignedProposal::sign(self.key(from), other);
         let half = to.len() / 2;
         let (a, b) = to.split_at(half);
-        self.send_honestly(from, a.to_vec(), Message::Proposal(real.clone()));
-        self.send_honestly(from, b.to_vec(), Message::Proposal(other.clone()));
+        self.send_honestly(from, a.to_vec(), Message::from(real.clone()));
+        self.send_honestly(from, b.to_vec(), Message::from(other.clone()));
         // Some members get both, in either order.
         if self.rng.gen_bool(0.5) {
             let j = to[self.rng.gen_range(0..to.len())];
             let extra = if a.contains(&j) { other } else { real };
-            self.send_honestly(from, vec![j], Message::Proposal(extra));
+            self.send_honestly(from, vec![j], Message::from(extra));
         }
     }
 
@@ -729,7 +729,7 @@ impl Sim {
             };
             let m = TimeoutMessage { vote, high_qc: None, timeout_certificate: None };
             let all = (0..self.n()).filter(|&j| j != byz).collect();
-            self.send_honestly(byz, all, Message::Timeout(m));
+            self.send_honestly(byz, all, Message::from(m));
         }
     }
 

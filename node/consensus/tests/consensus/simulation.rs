@@ -90,25 +90,25 @@ fn run(cfg: SimConfig) -> Sim {
 
 #[test]
 fn sim_four_members_seed_1() {
-    let sim = run(SimConfig::four(1, 5));
+    let sim = run(SimConfig::four(1, 7));
     assert!(sim.max_view() >= 500, "{} views", sim.max_view());
 }
 
 #[test]
 fn sim_four_members_seed_2() {
-    let sim = run(SimConfig::four(2, 5));
+    let sim = run(SimConfig::four(2, 7));
     assert!(sim.max_view() >= 500, "{} views", sim.max_view());
 }
 
 #[test]
 fn sim_five_weighted_members_seed_3() {
-    let sim = run(SimConfig::five_weighted(3, 5));
+    let sim = run(SimConfig::five_weighted(3, 7));
     assert!(sim.max_view() >= 500, "{} views", sim.max_view());
 }
 
 #[test]
 fn sim_five_weighted_members_seed_4() {
-    let sim = run(SimConfig::five_weighted(4, 5));
+    let sim = run(SimConfig::five_weighted(4, 7));
     assert!(sim.max_view() >= 500, "{} views", sim.max_view());
 }
 
