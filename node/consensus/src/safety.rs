@@ -2,6 +2,7 @@
 //! two different things in one view, and never votes against its lock.
 
 use doppio_keys::QuorumCertificate;
+use doppio_types::Leaf;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{self, DecodeError, EncodeError};
@@ -9,9 +10,13 @@ use crate::codec::{self, DecodeError, EncodeError};
 /// Version byte of the persisted form.
 pub const SAFETY_STATE_VERSION: u8 = 1;
 
-/// A generous bound on the persisted form (two certificates and four numbers take about
-/// a kilobyte for a thousand members).
-pub const MAX_SAFETY_STATE_BYTES: usize = 1 << 20;
+/// The most undecided leaves kept in the safety state; past it the oldest are dropped
+/// (only a stall of that many voted views without a decision gets there).
+pub const MAX_UNDECIDED_LEAVES: usize = 128;
+
+/// A bound on the persisted form: four numbers, two certificates and up to
+/// [`MAX_UNDECIDED_LEAVES`] leaves of a few kilobytes each.
+pub const MAX_SAFETY_STATE_BYTES: usize = 4 << 20;
 
 /// What the driver persists on [`crate::Action::Persist`] and hands back to
 /// [`crate::Consensus::new`] after a restart.
@@ -34,6 +39,11 @@ pub struct SafetyState {
     pub locked_qc: Option<QuorumCertificate>,
     /// The highest quorum certificate known (what a new leader extends).
     pub high_qc: Option<QuorumCertificate>,
+    /// The leaves this node voted for that are not decided yet, oldest first. Not needed
+    /// for safety but for liveness: every certified leaf was voted for by an honest
+    /// member, which keeps it across a crash, so the chain the QCs point to can always
+    /// be fetched, extended and decided even if every member restarts.
+    pub undecided_leaves: Vec<Leaf>,
 }
 
 impl SafetyState {
@@ -45,6 +55,20 @@ impl SafetyState {
     /// Decodes [`SafetyState::encode`] output.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         codec::decode(SAFETY_STATE_VERSION, bytes, MAX_SAFETY_STATE_BYTES)
+    }
+
+    /// Records that this node votes for `leaf`.
+    pub(crate) fn voted_for(&mut self, leaf: &Leaf) {
+        if !self.undecided_leaves.contains(leaf) {
+            self.undecided_leaves.push(leaf.clone());
+        }
+        let excess = self.undecided_leaves.len().saturating_sub(MAX_UNDECIDED_LEAVES);
+        self.undecided_leaves.drain(..excess);
+    }
+
+    /// Forgets the leaves at or below the last decided view.
+    pub(crate) fn decided_up_to(&mut self, view: u64) {
+        self.undecided_leaves.retain(|l| l.view_number > view);
     }
 
     /// The view of the lock (0 before any).

@@ -113,6 +113,7 @@ impl<V: HeaderValidator> Consensus<V> {
             return;
         };
         self.anchor = Anchor { leaf: last.leaf.clone(), qc: Some(last.qc.clone()) };
+        self.safety.decided_up_to(last.leaf.view_number);
         let leaves: Vec<DecidedLeaf> = chain.into_iter().map(|d| self.decided_leaf(d)).collect();
         self.actions.push(Action::Decide { leaves });
         self.prune();

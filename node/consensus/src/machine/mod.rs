@@ -487,6 +487,10 @@ impl<V: HeaderValidator> Consensus<V> {
             safety.high_qc = anchor.qc.clone().or(safety.high_qc);
         }
         let start = safety.highest_view().max(anchor.leaf.view_number);
+        let anchor_view = anchor.leaf.view_number;
+        safety.decided_up_to(anchor_view);
+        let mut leaves = BTreeMap::from([(anchor.leaf.commit(), anchor.leaf.clone())]);
+        leaves.extend(safety.undecided_leaves.iter().map(|l| (l.commit(), l.clone())));
         let mut node = Consensus {
             config,
             validator,
@@ -499,7 +503,7 @@ impl<V: HeaderValidator> Consensus<V> {
             view: 0,
             timeouts_in_a_row: 0,
             last_tc: None,
-            leaves: BTreeMap::from([(anchor.leaf.commit(), anchor.leaf.clone())]),
+            leaves,
             anchor,
             views: BTreeMap::new(),
             fetching: BTreeSet::new(),

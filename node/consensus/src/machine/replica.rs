@@ -129,6 +129,7 @@ impl<V: HeaderValidator> Consensus<V> {
         }
         self.view_state(view).pending = None;
         self.safety.last_voted_view = view;
+        self.safety.voted_for(&p.leaf);
         if self.safety.locked_qc.is_none() || justify.data.view > locked_view {
             self.safety.locked_qc = Some(justify);
         }

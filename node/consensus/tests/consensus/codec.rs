@@ -164,6 +164,7 @@ fn safety_state_round_trips_and_refuses_other_versions() {
         last_proposed_view: 4,
         locked_qc: Some(qc.clone()),
         high_qc: Some(qc),
+        undecided_leaves: vec![f.genesis.clone()],
     };
     let bytes = state.encode().unwrap();
     assert_eq!(SafetyState::decode(&bytes).unwrap(), state);

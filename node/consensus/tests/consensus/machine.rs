@@ -442,6 +442,23 @@ fn a_restarted_member_does_not_vote_again_for_the_proposal_it_voted_for() {
 }
 
 #[test]
+fn the_chain_goes_on_after_every_member_restarts_at_once() {
+    let mut net = Net::new(Fixture::four());
+    net.until_decided(4);
+    net.steps(7);
+    // Everyone crashes mid-view; what was in flight is lost. The leaves the QCs point to
+    // are not decided yet: only the persisted safety states still hold them.
+    for i in 0..4 {
+        net.restart(i);
+    }
+    net.inbox.clear();
+    let undecided: usize = net.disks.iter().flatten().map(|s| s.undecided_leaves.len()).sum();
+    assert!(undecided > 0, "the restarted members kept the leaves they voted for");
+    let height = net.heights().into_iter().max().unwrap();
+    net.until_decided(height + 3);
+}
+
+#[test]
 fn a_crashed_leader_is_passed_by_a_timeout_certificate() {
     let mut net = Net::new(Fixture::four());
     net.until_decided(2);

@@ -307,6 +307,32 @@ impl Sim {
             .unwrap_or(0)
     }
 
+    /// Each member's view, safety state and last decision, for failure messages.
+    pub(crate) fn dump(&self) -> String {
+        let mut out = String::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            let Some(sm) = n.sm.as_ref() else {
+                out.push_str(&format!("{i}: down\n"));
+                continue;
+            };
+            let s = sm.safety_state();
+            let qv = |q: &Option<doppio_keys::QuorumCertificate>| q.as_ref().map(|q| q.data.view);
+            out.push_str(&format!(
+                "{i}: view {} voted {} timeout {} da {} proposed {} lock {:?} high {:?} decided {} (view {})\n",
+                sm.view(),
+                s.last_voted_view,
+                s.last_timeout_view,
+                s.last_da_vote_view,
+                s.last_proposed_view,
+                qv(&s.locked_qc),
+                qv(&s.high_qc),
+                n.storage.len(),
+                sm.last_decided().leaf.view_number,
+            ));
+        }
+        out
+    }
+
     /// Decided leaves of member `i`.
     pub(crate) fn decided(&self, i: usize) -> &[LeafQueryData] {
         &self.nodes[i].storage

@@ -44,10 +44,15 @@ fn check(sim: &Sim) {
         s.rejected,
     );
     assert!(s.conflicts.is_empty(), "safety violated: {:?}", s.conflicts);
+    if std::env::var("SIM_DUMP").is_ok() {
+        eprintln!("{}", sim.dump());
+    }
     assert!(s.double_signs.is_empty(), "an honest member signed twice: {:?}", s.double_signs);
     assert!(s.broken_chains.is_empty(), "{:?}", s.broken_chains);
     for (round, r) in s.recovery_views.iter().enumerate() {
-        let views = r.unwrap_or_else(|| panic!("round {round}: no decision after synchrony"));
+        let views = r.unwrap_or_else(|| {
+            panic!("round {round}: no decision after synchrony\n{}", sim.dump())
+        });
         assert!(views <= RECOVERY_VIEWS, "round {round}: {views} views to recover");
     }
     // The faults were really exercised, and refused.
@@ -129,7 +134,7 @@ fn sim_runs_are_a_function_of_the_seed() {
 
 #[test]
 fn sim_the_checker_catches_a_conflicting_decision_injected_into_a_run() {
-    let mut sim = Sim::new(SimConfig { chaos_ms: 500, calm_ms: 1_000, ..SimConfig::four(5, 1) });
+    let mut sim = Sim::new(SimConfig { chaos_ms: 200, calm_ms: 2_000, ..SimConfig::four(5, 1) });
     sim.run();
     let decided = sim.decided(0);
     assert!(decided.len() > 3);
