@@ -464,7 +464,8 @@ pub struct Consensus<V> {
     anchor: Anchor,
     leaves: BTreeMap<LeafCommitment, Leaf>,
     views: BTreeMap<u64, ViewState>,
-    fetching: BTreeSet<LeafCommitment>,
+    /// Leaves asked of the driver, with the view each was asked in.
+    fetching: BTreeMap<LeafCommitment, u64>,
     /// The highest QC whose decide waits for fetched leaves.
     decide_target: Option<QuorumCertificate>,
 }
@@ -506,7 +507,7 @@ impl<V: HeaderValidator> Consensus<V> {
             leaves,
             anchor,
             views: BTreeMap::new(),
-            fetching: BTreeSet::new(),
+            fetching: BTreeMap::new(),
             decide_target: None,
         };
         node.start(start);
@@ -572,7 +573,7 @@ impl<V: HeaderValidator> Consensus<V> {
     /// commitment is one asked for.
     pub fn fetched(&mut self, leaf: Leaf) -> Result<(), Rejected> {
         let commitment = leaf.commit();
-        if !self.fetching.remove(&commitment) {
+        if self.fetching.remove(&commitment).is_none() {
             return Err(Rejected::UnrequestedLeaf { commitment });
         }
         let result = self.leaf_known(leaf);
@@ -694,7 +695,8 @@ impl<V: HeaderValidator> Consensus<V> {
         if self.leaves.contains_key(&commitment) || self.fetching.len() >= MAX_FETCHES {
             return;
         }
-        if self.fetching.insert(commitment) {
+        if !self.fetching.contains_key(&commitment) {
+            self.fetching.insert(commitment, self.view);
             self.actions.push(Action::Fetch { commitment });
         }
     }

@@ -92,7 +92,7 @@ impl<V: HeaderValidator> Consensus<V> {
     /// is missing, and re-arm.
     pub(super) fn view_timer(&mut self) {
         self.time_out();
-        let fetching: Vec<_> = self.fetching.iter().copied().collect();
+        let fetching: Vec<_> = self.fetching.keys().copied().collect();
         for commitment in fetching {
             self.actions.push(Action::Fetch { commitment });
         }
@@ -231,6 +231,8 @@ impl<V: HeaderValidator> Consensus<V> {
         // bring certified leaves), so this is bounded by the views since the last decide.
         let anchor_view = self.anchor.leaf.view_number;
         self.leaves.retain(|_, leaf| leaf.view_number >= anchor_view);
+        // A fetch nothing needed for that long is given up (it is asked again if needed).
+        self.fetching.retain(|_, asked| *asked >= floor);
         if self.decide_target.as_ref().is_some_and(|qc| qc.data.view <= anchor_view) {
             self.decide_target = None;
         }
