@@ -779,3 +779,11 @@ fn the_safety_checker_and_the_signature_ledger_catch_injected_faults() {
     assert!(ledger.record(3, 1, 9, [2; 32]).is_err());
     assert!(ledger.record(3, 2, 9, [2; 32]).is_ok(), "another kind is another signature");
 }
+
+#[test]
+fn a_node_can_move_to_another_thread() {
+    // The sequencer runs the state machine on its own task, and crypto-heavy steps on
+    // blocking threads.
+    fn send<T: Send + 'static>(_: &T) {}
+    send(&Fixture::four().node(0, Timing::default()));
+}
