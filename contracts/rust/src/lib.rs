@@ -1,0 +1,6 @@
+#![doc = include_str!("../README.md")]
+
+pub mod diff;
+pub mod encode;
+pub mod fixture;
+pub mod keys;
