@@ -15,7 +15,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-while IFS= read -r line; do export "${line?}"; done < <(scripts/foundry.sh)
+foundry_env=$(scripts/foundry.sh)
+while IFS= read -r line; do export "${line?}"; done <<<"$foundry_env"
 export DOPPIO_DIFF_TEST="$root/target/debug/diff-test"
 # The contracts whose ABI and bytecode Rust embeds (contracts/rust/src/bindings.rs).
 artifacts=(LightClient FeeContract)

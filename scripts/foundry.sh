@@ -2,10 +2,10 @@
 # Installs the Solidity tooling pinned in contracts/tooling/package.json (forge, anvil,
 # cast 1.7.1 and the solcjs compiler) under .tools/foundry (ignored by git), then prints
 # the environment the tests read, one `NAME=value` per line on stdout (and nothing else
-# there), so a caller can `while read -r l; do export "$l"; done < <(scripts/foundry.sh)`:
+# there), so a caller can export each line (scripts/test.sh and scripts/contracts.sh do):
 #
 #   DOPPIO_FORGE, DOPPIO_ANVIL, DOPPIO_CAST  the native binaries
-#   DOPPIO_SOLCJS                            the solcjs package folder (contracts/solc reads it)
+#   DOPPIO_SOLCJS                            the solcjs package folder (contracts/tooling/solc reads it)
 #
 # Idempotent and offline once installed: npm runs only when the pinned versions changed
 # or a binary is missing. The packages' install scripts are skipped: npm's platform
