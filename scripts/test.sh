@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The project's test command (README "Quick start"; CI runs it through .ci/run).
-# Installs what it needs (Postgres included), then: formatting, clippy with warnings
-# denied, every test (the storage suite on SQLite and on Postgres),
-# the benches compiled; the hardware profile's smoke run is a test of doppio-benches.
+# Installs what it needs (Postgres, and the Solidity tooling from npm), then: formatting,
+# clippy with warnings denied, every test (the storage suite on SQLite and on Postgres, the
+# anvil round trip), the generated contract files checked for staleness, the forge tests
+# (unit, fuzz, Rust-Solidity differential), the benches compiled; the hardware profile's
+# smoke run is a test of doppio-benches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,8 +44,19 @@ step "Postgres for the storage suite (scripts/postgres.sh)"
 export "$(scripts/postgres.sh)"
 export DOPPIO_REQUIRE_POSTGRES=1
 
+step "Solidity tooling: forge, anvil, solcjs from npm (scripts/foundry.sh)"
+foundry_env=$(scripts/foundry.sh)
+while IFS= read -r line; do export "${line?}"; done <<<"$foundry_env"
+export DOPPIO_REQUIRE_ANVIL=1
+
 step "cargo test"
 cargo test --workspace --locked
+
+step "contracts: generated key and artifacts up to date (scripts/contracts.sh check)"
+scripts/contracts.sh check
+
+step "contracts: forge tests (scripts/contracts.sh test)"
+scripts/contracts.sh test
 
 step "benches compile"
 cargo test --workspace --benches --no-run --locked

@@ -5,7 +5,7 @@
 //! acceleration layer and the aggregate signature is checked against the sum. Keys are
 //! safe to sum because every key in a [`StakeTable`] has a checked proof of possession.
 
-use std::collections::BTreeMap;
+use std::{borrow::Borrow, collections::BTreeMap};
 
 use blst::{
     BLST_ERROR, blst_p1, blst_p1_affine, blst_p1_affine_is_inf, blst_p1_to_affine, blst_p2,
@@ -74,6 +74,13 @@ pub enum QcError {
     /// A second vote from the same key.
     #[error("duplicate vote from stake-table entry {index}")]
     DuplicateVote {
+        /// Entry index.
+        index: usize,
+    },
+    /// A vote whose signature does not verify, found when checked on its own (a second,
+    /// different signature from a key that already voted is checked that way).
+    #[error("the vote from stake-table entry {index} has an invalid signature")]
+    InvalidVote {
         /// Entry index.
         index: usize,
     },
@@ -292,9 +299,12 @@ pub struct AddOutcome {
 /// signatures are summed on the acceleration layer and checked with one pairing; only
 /// if that fails are the bad votes found, by bisection with batch verification
 /// ([`Accel::bls_batch_verify`]), dropped, and the remaining votes tried again.
+///
+/// The stake table is held through `T` (a reference, an `Arc`, …), so an accumulator can
+/// live next to the table it counts against.
 #[derive(Debug)]
-pub struct VoteAccumulator<'t> {
-    table: &'t StakeTable,
+pub struct VoteAccumulator<T: Borrow<StakeTable>> {
+    table: T,
     data: VoteData,
     threshold: Threshold,
     accel: Accel,
@@ -303,9 +313,9 @@ pub struct VoteAccumulator<'t> {
     certified: bool,
 }
 
-impl<'t> VoteAccumulator<'t> {
+impl<T: Borrow<StakeTable>> VoteAccumulator<T> {
     /// An empty accumulator for votes on `data`.
-    pub fn new(table: &'t StakeTable, data: VoteData, threshold: Threshold, accel: Accel) -> Self {
+    pub fn new(table: T, data: VoteData, threshold: Threshold, accel: Accel) -> Self {
         VoteAccumulator {
             table,
             data,
@@ -317,6 +327,15 @@ impl<'t> VoteAccumulator<'t> {
         }
     }
 
+    /// What this accumulator collects votes on.
+    pub fn data(&self) -> &VoteData {
+        &self.data
+    }
+
+    fn table(&self) -> &StakeTable {
+        self.table.borrow()
+    }
+
     /// Stake of the votes held (not yet verified).
     pub fn stake(&self) -> u128 {
         self.stake
@@ -325,6 +344,12 @@ impl<'t> VoteAccumulator<'t> {
     /// Adds a vote. Rejects votes on other data, from non-members, and a second vote
     /// from the same key; returns the certificate when the threshold is passed by votes
     /// that verify.
+    ///
+    /// A second vote from a key with a *different* signature is checked on its own: BLS
+    /// signatures are unique, so if it verifies the vote held for that key was forged,
+    /// and it is replaced (reported in [`AddOutcome::dropped`]); if it does not, it is
+    /// rejected with [`QcError::InvalidVote`]. A forged vote that arrives first therefore
+    /// never shuts out the signer's real one.
     pub fn add(&mut self, vote: &Vote) -> Result<AddOutcome, QcError> {
         if self.certified {
             return Err(QcError::AlreadyCertified { data: self.data });
@@ -333,18 +358,31 @@ impl<'t> VoteAccumulator<'t> {
             return Err(QcError::WrongVoteData { expected: self.data, found: vote.data });
         }
         let index =
-            self.table.index_of(&vote.signer).ok_or(QcError::NotMember { key: vote.signer })?;
-        if self.votes.contains_key(&index) {
-            return Err(QcError::DuplicateVote { index });
+            self.table().index_of(&vote.signer).ok_or(QcError::NotMember { key: vote.signer })?;
+        let mut dropped = Vec::new();
+        match self.votes.get(&index) {
+            Some(held) if *held == vote.signature => return Err(QcError::DuplicateVote { index }),
+            Some(_) => {
+                if vote.verify().is_err() {
+                    return Err(QcError::InvalidVote { index });
+                }
+                self.votes.insert(index, vote.signature);
+                dropped.push(index);
+            }
+            None => {
+                self.votes.insert(index, vote.signature);
+                self.stake += self.table().entries()[index].stake;
+            }
         }
-        self.votes.insert(index, vote.signature);
-        self.stake += self.table.entries()[index].stake;
-        self.try_certify()
+        let mut outcome = self.try_certify()?;
+        dropped.append(&mut outcome.dropped);
+        outcome.dropped = dropped;
+        Ok(outcome)
     }
 
     fn try_certify(&mut self) -> Result<AddOutcome, QcError> {
         let mut dropped = Vec::new();
-        while self.threshold.passed(self.stake, self.table.total_stake()) {
+        while self.threshold.passed(self.stake, self.table().total_stake()) {
             if let Some(qc) = self.aggregate() {
                 self.certified = true;
                 return Ok(AddOutcome { certificate: Some(qc), dropped, stake: self.stake });
@@ -357,7 +395,7 @@ impl<'t> VoteAccumulator<'t> {
             }
             for i in &bad {
                 self.votes.remove(i);
-                self.stake -= self.table.entries()[*i].stake;
+                self.stake -= self.table().entries()[*i].stake;
             }
             dropped.extend(bad);
         }
@@ -367,7 +405,7 @@ impl<'t> VoteAccumulator<'t> {
     /// Sums keys and signatures on accel and checks them with one pairing.
     fn aggregate(&self) -> Option<QuorumCertificate> {
         let keys: Vec<blst_p1_affine> =
-            self.votes.keys().map(|&i| self.table.points()[i]).collect();
+            self.votes.keys().map(|&i| self.table().points()[i]).collect();
         let sigs: Vec<blst_p2_affine> = self.votes.values().map(|s| s.point()).collect();
         let agg_key = to_affine_g1(&self.accel.bls_sum_g1(&keys));
         let signature =
@@ -375,7 +413,7 @@ impl<'t> VoteAccumulator<'t> {
         if !aggregate_verifies(&agg_key, &self.data, &signature) {
             return None;
         }
-        let mut signers = SignerBits::new(self.table.len());
+        let mut signers = SignerBits::new(self.table().len());
         self.votes.keys().for_each(|&i| signers.set(i));
         Some(QuorumCertificate { data: self.data, signers, signature })
     }
@@ -390,7 +428,7 @@ impl<'t> VoteAccumulator<'t> {
             .iter()
             .map(|(&i, s)| {
                 let t = BlsTriple {
-                    public_key: self.table.points()[i],
+                    public_key: self.table().points()[i],
                     message: &message,
                     signature: s.point(),
                 };

@@ -50,6 +50,10 @@ pub enum PlonkError {
     /// A name for generated code that is not an identifier.
     #[error("{0:?} is not a Solidity identifier")]
     InvalidIdentifier(String),
+    /// Words of a key or proof in the Solidity verifier's layout that encode no valid
+    /// value (the message names the field and the reason).
+    #[error("invalid Solidity encoding: {0}")]
+    InvalidEncoding(String),
     /// The proof does not verify.
     #[error("the proof is invalid: {0}")]
     InvalidProof(&'static str),

@@ -16,6 +16,6 @@ pub use circuit::{
 pub use error::PlonkError;
 pub use keys::{MAX_DOMAIN, ProvingKey, VerifyingKey, g2_bytes, preprocess};
 pub use prover::{Proof, QUOTIENT_PIECES, prove};
-pub use solidity::SELECTOR_NAMES;
+pub use solidity::{SELECTOR_NAMES, SOLIDITY_KEY_WORDS, SOLIDITY_PROOF_WORDS};
 pub use transcript::Transcript;
-pub use verifier::verify;
+pub use verifier::{challenges, verify};

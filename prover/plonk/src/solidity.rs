@@ -2,17 +2,132 @@
 
 use std::fmt::Write;
 
-use ark_bn254::{Fr, G1Affine, G2Affine};
+use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{Field, PrimeField};
+use ark_ff::{Field, PrimeField, Zero};
 
-use crate::{error::PlonkError, keys::VerifyingKey, poly::root_of_unity, transcript::field_bytes};
+use crate::{
+    circuit::{NUM_SELECTORS, NUM_WIRES},
+    error::PlonkError,
+    keys::{VerifyingKey, coset_constants, g2_bytes},
+    poly::root_of_unity,
+    prover::{Proof, QUOTIENT_PIECES},
+    transcript::field_bytes,
+};
 
 /// Names of the selector commitments, in key order.
 pub const SELECTOR_NAMES: [&str; 13] = [
     "Q_LC0", "Q_LC1", "Q_LC2", "Q_LC3", "Q_MUL0", "Q_MUL1", "Q_HASH0", "Q_HASH1", "Q_HASH2",
     "Q_HASH3", "Q_O", "Q_C", "Q_ECC",
 ];
+
+/// Words of a verifying key in the layout of `contracts/src/PlonkVerifier.sol`
+/// (`uint256[50]`): `n`, the input count, `ω`, the transcript's initial state, the 13
+/// selector and 5 permutation commitments as `x, y`, `[1]₁`, then `[1]₂` and `[τ]₂` in
+/// the precompile order (`x.c1, x.c0, y.c1, y.c0`).
+pub const SOLIDITY_KEY_WORDS: usize = 50;
+
+/// Words of a proof in the Solidity verifier's calldata layout: the 5 wire commitments,
+/// `[z]`, the 5 quotient commitments (each `x, y`), `w̄₀ … w̄₄`, `σ̄₀ … σ̄₃`, `z̄ω`, then `W`
+/// and `W'` — the order the transcript reads them.
+pub const SOLIDITY_PROOF_WORDS: usize = 36;
+
+/// A big-endian word as a canonical element of `F` (below its modulus), or an error
+/// naming `what`.
+fn canonical<F: PrimeField>(word: &[u8; 32], what: &str) -> Result<F, PlonkError> {
+    let x = F::from_be_bytes_mod_order(word);
+    if field_bytes(&x) != *word {
+        return Err(PlonkError::InvalidEncoding(format!(
+            "{what}: {} is not below the field modulus",
+            hex_word(word)
+        )));
+    }
+    Ok(x)
+}
+
+/// `x, y` as a G1 point (`0, 0` is the identity), checked on the curve.
+fn g1_from_words(x: &[u8; 32], y: &[u8; 32], what: &str) -> Result<G1Affine, PlonkError> {
+    let (x, y): (Fq, Fq) = (canonical(x, what)?, canonical(y, what)?);
+    if x.is_zero() && y.is_zero() {
+        return Ok(G1Affine::identity());
+    }
+    let p = G1Affine::new_unchecked(x, y);
+    // BN254's G1 has cofactor 1: on the curve means in the group.
+    if !p.is_on_curve() {
+        return Err(PlonkError::InvalidEncoding(format!("{what}: ({x}, {y}) is not on the curve")));
+    }
+    Ok(p)
+}
+
+/// `x.c1, x.c0, y.c1, y.c0` as a G2 point, checked on the curve and in the subgroup.
+fn g2_from_words(w: &[[u8; 32]], what: &str) -> Result<G2Affine, PlonkError> {
+    let c = |i: usize| canonical::<Fq>(&w[i], what);
+    let (x, y) = (Fq2::new(c(1)?, c(0)?), Fq2::new(c(3)?, c(2)?));
+    let p = G2Affine::new_unchecked(x, y);
+    if !p.is_on_curve() || !p.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(PlonkError::InvalidEncoding(format!("{what}: not a point of G2")));
+    }
+    Ok(p)
+}
+
+fn point_words(p: &G1Affine) -> [[u8; 32]; 2] {
+    let (x, y) = p.xy().unwrap_or_default();
+    [field_bytes(&x), field_bytes(&y)]
+}
+
+impl Proof {
+    /// The proof in the Solidity verifier's calldata layout ([`SOLIDITY_PROOF_WORDS`]).
+    pub fn solidity_words(&self) -> Vec<[u8; 32]> {
+        let points = self.wire_comms.iter().chain([&self.z_comm]).chain(&self.quotient_comms);
+        let mut words: Vec<[u8; 32]> = points.flat_map(point_words).collect();
+        let evals = self.wire_evals.iter().chain(&self.sigma_evals).chain([&self.z_shift_eval]);
+        words.extend(evals.map(field_bytes));
+        words.extend(point_words(&self.opening));
+        words.extend(point_words(&self.shift_opening));
+        words
+    }
+
+    /// Reads [`Proof::solidity_words`] back, refusing what the Solidity verifier refuses:
+    /// a wrong word count, coordinates or evaluations not below their modulus, points off
+    /// the curve ([`PlonkError::InvalidEncoding`], naming the field).
+    pub fn from_solidity_words(words: &[[u8; 32]]) -> Result<Proof, PlonkError> {
+        if words.len() != SOLIDITY_PROOF_WORDS {
+            return Err(PlonkError::InvalidEncoding(format!(
+                "a proof has {SOLIDITY_PROOF_WORDS} words, got {}",
+                words.len()
+            )));
+        }
+        let point = |i: usize, what: &str| g1_from_words(&words[2 * i], &words[2 * i + 1], what);
+        let eval = |i: usize, what: &str| canonical::<Fr>(&words[22 + i], what);
+        let mut wire_comms = [G1Affine::identity(); NUM_WIRES];
+        for (j, c) in wire_comms.iter_mut().enumerate() {
+            *c = point(j, &format!("wire commitment {j}"))?;
+        }
+        let mut quotient_comms = [G1Affine::identity(); QUOTIENT_PIECES];
+        for (j, c) in quotient_comms.iter_mut().enumerate() {
+            *c = point(6 + j, &format!("quotient commitment {j}"))?;
+        }
+        let mut wire_evals = [Fr::zero(); NUM_WIRES];
+        for (j, e) in wire_evals.iter_mut().enumerate() {
+            *e = eval(j, &format!("wire evaluation {j}"))?;
+        }
+        let mut sigma_evals = [Fr::zero(); NUM_WIRES - 1];
+        for (j, e) in sigma_evals.iter_mut().enumerate() {
+            *e = eval(NUM_WIRES + j, &format!("permutation evaluation {j}"))?;
+        }
+        let tail = |i: usize, what: &str| g1_from_words(&words[i], &words[i + 1], what);
+        Ok(Proof {
+            wire_comms,
+            z_comm: point(5, "permutation product commitment")?,
+            quotient_comms,
+            wire_evals,
+            sigma_evals,
+            z_shift_eval: eval(9, "shifted permutation product evaluation")?,
+            opening: tail(32, "opening proof")?,
+            shift_opening: tail(34, "shifted opening proof")?,
+        })
+    }
+}
 
 fn hex_word(bytes: &[u8; 32]) -> String {
     let mut s = String::from("0x");
@@ -44,11 +159,89 @@ fn g2(out: &mut String, name: &str, p: &G2Affine) {
 }
 
 impl VerifyingKey {
+    /// The key as the Solidity verifier reads it ([`SOLIDITY_KEY_WORDS`] big-endian
+    /// words); a malformed key is an error.
+    pub fn solidity_words(&self) -> Result<Vec<[u8; 32]>, PlonkError> {
+        let domain = self.check_shape()?;
+        let mut words = vec![
+            field_bytes(&Fr::from(self.domain_size)),
+            field_bytes(&Fr::from(self.num_inputs)),
+            field_bytes(&root_of_unity(domain)),
+            self.digest(),
+        ];
+        for p in self.selector_comms.iter().chain(&self.sigma_comms).chain([&self.g]) {
+            let (x, y) = p.xy().unwrap_or_default();
+            words.extend([field_bytes(&x), field_bytes(&y)]);
+        }
+        for p in [&self.h, &self.tau_h] {
+            let g2 = g2_bytes(p);
+            words.extend(
+                g2.chunks_exact(32).map(|w| <[u8; 32]>::try_from(w).expect("32-byte chunks")),
+            );
+        }
+        debug_assert_eq!(words.len(), SOLIDITY_KEY_WORDS);
+        Ok(words)
+    }
+
+    /// Reads [`VerifyingKey::solidity_words`] back: every point is checked (G2 in its
+    /// subgroup), and `ω` and the digest must be those of the key the words describe
+    /// ([`PlonkError::InvalidEncoding`] otherwise; [`PlonkError::MalformedKey`] for a
+    /// domain or input count the verifier does not support).
+    pub fn from_solidity_words(words: &[[u8; 32]]) -> Result<VerifyingKey, PlonkError> {
+        if words.len() != SOLIDITY_KEY_WORDS {
+            return Err(PlonkError::InvalidEncoding(format!(
+                "a key has {SOLIDITY_KEY_WORDS} words, got {}",
+                words.len()
+            )));
+        }
+        let small = |w: &[u8; 32], what: &str| -> Result<u64, PlonkError> {
+            if w[..24].iter().any(|b| *b != 0) {
+                return Err(PlonkError::InvalidEncoding(format!(
+                    "{what}: {} is too large",
+                    hex_word(w)
+                )));
+            }
+            Ok(u64::from_be_bytes(w[24..].try_into().expect("8 bytes")))
+        };
+        let point = |i: usize, what: &str| g1_from_words(&words[i], &words[i + 1], what);
+        let mut selector_comms = [G1Affine::identity(); NUM_SELECTORS];
+        for (s, c) in selector_comms.iter_mut().enumerate() {
+            *c = point(4 + 2 * s, SELECTOR_NAMES[s])?;
+        }
+        let mut sigma_comms = [G1Affine::identity(); NUM_WIRES];
+        for (j, c) in sigma_comms.iter_mut().enumerate() {
+            *c = point(30 + 2 * j, &format!("SIGMA{j}"))?;
+        }
+        let vk = VerifyingKey {
+            domain_size: small(&words[0], "domain size")?,
+            num_inputs: small(&words[1], "public input count")?,
+            k: coset_constants(),
+            selector_comms,
+            sigma_comms,
+            g: point(40, "G1")?,
+            h: g2_from_words(&words[42..46], "H")?,
+            tau_h: g2_from_words(&words[46..50], "TAU_H")?,
+        };
+        let expected = vk.solidity_words()?;
+        for (i, what) in [(2, "OMEGA"), (3, "VK_DIGEST")] {
+            if words[i] != expected[i] {
+                return Err(PlonkError::InvalidEncoding(format!(
+                    "{what} is {}, the key's is {}",
+                    hex_word(&words[i]),
+                    hex_word(&expected[i])
+                )));
+            }
+        }
+        Ok(vk)
+    }
+
     /// Solidity source of a library named `name` holding this key's constants: the
     /// domain (`DOMAIN_SIZE`, `DOMAIN_SIZE_INV`, `OMEGA`), `NUM_INPUTS`, the transcript's
     /// initial state `VK_DIGEST`, the coset constants `K0 … K4`, every commitment as
     /// `<NAME>_X` / `<NAME>_Y` (selectors as in [`SELECTOR_NAMES`], then `SIGMA0 … SIGMA4`,
-    /// `G1`), and `[1]₂`, `[τ]₂` as `H_*`, `TAU_H_*` in the precompile's coordinate order.
+    /// `G1`), and `[1]₂`, `[τ]₂` as `H_*`, `TAU_H_*` in the precompile's coordinate order;
+    /// and `verifyingKey()`, the same key as `uint256[50]` in the layout of
+    /// [`VerifyingKey::solidity_words`], for `contracts/src/PlonkVerifier.sol`.
     ///
     /// A malformed key or a `name` that is not a Solidity identifier is an error.
     pub fn solidity_library(&self, name: &str) -> Result<String, PlonkError> {
@@ -85,7 +278,16 @@ impl VerifyingKey {
         g1(&mut out, "G1", &self.g);
         g2(&mut out, "H", &self.h);
         g2(&mut out, "TAU_H", &self.tau_h);
-        out.push_str("}\n");
+        out.push_str(
+            "\n    /// The key in PlonkVerifier's layout (`uint256[50]`).\n    \
+             function verifyingKey() internal pure returns (uint256[50] memory vk) {\n        \
+             assembly (\"memory-safe\") {\n",
+        );
+        for (i, word) in self.solidity_words()?.iter().enumerate() {
+            writeln!(out, "            mstore(add(vk, {:#x}), {})", 32 * i, hex_word(word))
+                .expect("String");
+        }
+        out.push_str("        }\n    }\n}\n");
         Ok(out)
     }
 }

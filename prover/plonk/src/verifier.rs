@@ -42,6 +42,25 @@ pub(crate) fn replay(vk: &VerifyingKey, inputs: &[Fr], proof: &Proof) -> Replaye
     Replayed { ch: Challenges { beta, gamma, alpha, zeta }, v, u }
 }
 
+/// The transcript's challenges `[β, γ, α, ζ, v, u]` for `proof` and `public_inputs`, as
+/// the verifier replays them (for comparison with other verifiers, such as the Solidity
+/// one). Returns [`PlonkError::PublicInputCount`] when the key expects another number of
+/// inputs.
+pub fn challenges(
+    vk: &VerifyingKey,
+    public_inputs: &[Fr],
+    proof: &Proof,
+) -> Result<[Fr; 6], PlonkError> {
+    if public_inputs.len() as u64 != vk.num_inputs {
+        return Err(PlonkError::PublicInputCount {
+            expected: vk.num_inputs as usize,
+            got: public_inputs.len(),
+        });
+    }
+    let Replayed { ch, v, u } = replay(vk, public_inputs, proof);
+    Ok([ch.beta, ch.gamma, ch.alpha, ch.zeta, v, u])
+}
+
 /// `Lᵢ(ζ) = ωⁱ·(ζⁿ − 1) / (n·(ζ − ωⁱ))` for `i < count` (at least `L₀`).
 fn lagrange(n: usize, omega: Fr, zeta: Fr, zh: Fr, count: usize) -> Vec<Fr> {
     let mut points = Vec::with_capacity(count.max(1));

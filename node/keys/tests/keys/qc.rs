@@ -154,6 +154,29 @@ fn accumulator_rejects_duplicates_non_members_and_other_data() {
 }
 
 #[test]
+fn a_forged_vote_that_arrives_first_does_not_shut_out_the_real_one() {
+    let (keys, t) = table(4); // total 10; need > 6.67
+    let t = std::sync::Arc::new(t); // the accumulator may own its table through an Arc
+    let d = data(5);
+    let mut acc = VoteAccumulator::new(t.clone(), d, Threshold::SUPERMAJORITY, accel());
+    let mut forged = Vote::new(&keys[3], d);
+    forged.signature = keys[0].sign(&d.message());
+    assert_eq!(acc.add(&forged).unwrap().dropped, Vec::<usize>::new());
+    assert_eq!(acc.stake(), 4);
+    // Another wrong signature for the same key is checked on its own and refused.
+    let mut forged_again = forged;
+    forged_again.signature = keys[1].sign(&d.message());
+    assert!(matches!(acc.add(&forged_again), Err(QcError::InvalidVote { index: 3 })));
+    // The real vote replaces the forged one; the stake is counted once.
+    let out = acc.add(&Vote::new(&keys[3], d)).unwrap();
+    assert_eq!((out.dropped, acc.stake()), (vec![3], 4));
+    assert!(matches!(acc.add(&Vote::new(&keys[3], d)), Err(QcError::DuplicateVote { index: 3 })));
+    let qc = acc.add(&Vote::new(&keys[2], d)).unwrap().certificate.expect("3 + 4 = 7 > 6.67");
+    assert!(qc.signers.get(3) && qc.signers.get(2));
+    qc.verify(&t, Threshold::SUPERMAJORITY, &accel()).unwrap();
+}
+
+#[test]
 fn accumulator_finds_the_bad_vote_by_bisection_and_continues() {
     let (keys, t) = table(16); // total 136; need > 90.67, i.e. 91
     let a = accel();

@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+pub mod bindings;
+pub mod diff;
+pub mod encode;
+pub mod fixture;
+pub mod keys;
