@@ -11,13 +11,11 @@
 
 use std::time::{Duration, Instant};
 
-use ark_bn254::Fr;
 use doppio_accel::{Accel, Op, ProfileRow};
 use doppio_kzg::Srs;
 use doppio_light_client::{
-    circuit::{StateUpdate, prove_state_update, setup, state_update_circuit},
-    dev::DevStakeTable,
-    state::LightClientState,
+    circuit::{setup, state_update_circuit},
+    dev::{DevStakeTable, dev_state},
 };
 use doppio_plonk::{preprocess, prove, sample};
 use rand::SeedableRng;
@@ -108,13 +106,8 @@ pub fn light_client_row(
     budget: Duration,
     progress: &mut dyn FnMut(&str),
 ) -> ProfileRow {
-    let dev = DevStakeTable::new(capacity).expect("dev keys");
-    let state = LightClientState {
-        view_number: Fr::from(10u64),
-        block_height: Fr::from(5u64),
-        block_comm_root: Fr::from(77u64),
-    };
-    let signers = dev.sign_all(&state).expect("dev keys sign");
+    let dev = DevStakeTable::new(capacity, capacity, 1).expect("dev keys");
+    let state = dev_state(1, 1);
     let shape = state_update_circuit(capacity, &[], 0, &state, &[]).expect("the circuit builds");
     let (gates, rows) = (shape.num_gates(), shape.domain_size());
     drop(shape);
@@ -125,17 +118,10 @@ pub fn light_client_row(
     let srs = Srs::insecure_dev(rows + 2, 1);
     let (pk, _vk) = setup(&srs, capacity, accel).expect("the light-client circuit preprocesses");
     drop(srs);
-    let update = StateUpdate {
-        stake_table: &dev.entries,
-        threshold: dev.threshold(),
-        state: &state,
-        signers: &signers,
-    };
-    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let mut rng_seed = 3;
     let ms = best_ms(budget, || {
-        drop(
-            prove_state_update(accel, &pk, capacity, &update, &mut rng).expect("the update proves"),
-        )
+        rng_seed += 1;
+        drop(dev.prove(accel, &pk, &state, rng_seed).expect("the update proves"))
     });
     progress(&format!("plonk.prove.light_client capacity {capacity}: {ms:.0} ms"));
     let espresso_rows = (capacity * ESPRESSO_GATES_PER_ENTRY).next_power_of_two();

@@ -7,7 +7,10 @@ use alloy::{
 };
 use ark_bn254::Fr;
 use doppio_accel::Accel;
-use doppio_light_client::circuit::public_inputs;
+use doppio_light_client::{
+    circuit::public_inputs,
+    dev::{DevStakeTable, dev_state},
+};
 use doppio_plonk::{challenges, verify};
 
 use crate::{
@@ -15,7 +18,6 @@ use crate::{
         EncodeError, field, proof_from_words, proof_words, stake_table_words, state_words,
         vk_from_words, vk_words, word,
     },
-    fixture::{DevStakeTable, dev_state},
     keys::{contract_keys, dev_keys},
 };
 

@@ -3,5 +3,4 @@
 pub mod bindings;
 pub mod diff;
 pub mod encode;
-pub mod fixture;
 pub mod keys;

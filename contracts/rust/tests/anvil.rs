@@ -23,10 +23,13 @@ use doppio_contracts::{
         PlonkVerifier,
     },
     encode::{proof_words, stake_table_words, state_words},
-    fixture::{DevStakeTable, dev_state},
     keys::{CONTRACT_CAPACITY, contract_keys},
 };
-use doppio_light_client::{circuit::verify_state_update, state::LightClientState};
+use doppio_light_client::{
+    circuit::verify_state_update,
+    dev::{DevStakeTable, dev_state},
+    state::LightClientState,
+};
 use doppio_plonk::Proof;
 
 const SEED: u64 = 21;

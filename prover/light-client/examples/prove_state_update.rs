@@ -5,29 +5,20 @@
 
 use std::time::Instant;
 
-use ark_bn254::Fr;
 use doppio_accel::{Accel, Op};
 use doppio_kzg::Srs;
 use doppio_light_client::{
-    circuit::{StateUpdate, prove_state_update, setup, state_update_circuit, verify_state_update},
-    dev::DevStakeTable,
-    state::{DEFAULT_CAPACITY, LightClientState, stake_table_state},
+    circuit::{setup, state_update_circuit, verify_state_update},
+    dev::{DevStakeTable, dev_state},
+    state::DEFAULT_CAPACITY,
 };
-use rand::SeedableRng;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let capacity: usize =
         std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(DEFAULT_CAPACITY);
     let accel = Accel::cpu()?;
-    let dev = DevStakeTable::new(capacity)?;
-    let table = &dev.entries;
-    let state = LightClientState {
-        view_number: Fr::from(10u64),
-        block_height: Fr::from(5u64),
-        block_comm_root: Fr::from(77u64),
-    };
-    let signers = dev.sign_all(&state)?;
-    let threshold = dev.threshold();
+    let dev = DevStakeTable::new(capacity, capacity, 1)?;
+    let state = dev_state(1, 1);
     let shape = state_update_circuit(capacity, &[], 0, &state, &[])?;
     println!("capacity {capacity}: {} gates, domain {}", shape.num_gates(), shape.domain_size());
     let start = Instant::now();
@@ -36,11 +27,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (pk, vk) = setup(&srs, capacity, &accel)?;
     drop(srs);
     println!("dev SRS + setup: {:.2?}", start.elapsed());
-    let update = StateUpdate { stake_table: table, threshold, state: &state, signers: &signers };
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
     let before = accel.metrics().snapshot();
     let start = Instant::now();
-    let proof = prove_state_update(&accel, &pk, capacity, &update, &mut rng)?;
+    let proof = dev.prove(&accel, &pk, &state, 3)?;
     let took = start.elapsed();
     let after = accel.metrics().snapshot();
     let spent = |ops: &[Op]| -> f64 {
@@ -52,9 +41,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (msm, ntt) =
         (spent(&[Op::Msm, Op::MsmBatch, Op::MsmBatchPrepared]), spent(&[Op::Ntt, Op::NttBatch]));
     println!("prove (native checks, witness, proof): {took:.2?} (MSM {msm:.2} s, NTT {ntt:.2} s)");
-    let table_state = stake_table_state(table, capacity, threshold);
     let start = Instant::now();
-    verify_state_update(&vk, &state, &table_state, &proof)?;
+    verify_state_update(&vk, &state, &dev.state(), &proof)?;
     println!("verify: {:.2?}", start.elapsed());
     Ok(())
 }

@@ -1,57 +1,97 @@
-//! Deterministic stake tables for benches, examples and tests. **Insecure**: every
-//! signing key is derived from its index, so anyone can sign for these tables.
+//! Deterministic stake tables and signed state updates for tests, benches, the contracts'
+//! diff-test CLI and dev networks. **Insecure**: the keys come from public seeds, so
+//! anyone can sign for these tables — never use them for real stake.
+
+use ark_bn254::Fr;
+use doppio_accel::Accel;
+use doppio_plonk::{Proof, ProvingKey};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
 
 use crate::{
-    SchnorrError, SchnorrSignature, SchnorrSigningKey,
-    state::{LightClientState, StakeTableEntry},
+    SchnorrSigningKey,
+    circuit::{LightClientError, StateUpdate, prove_state_update},
+    state::{LightClientState, StakeTableEntry, StakeTableState, stake_table_state},
 };
 
-/// A stake table of `len` entries of stake 1 whose Schnorr keys derive from their index
-/// (and whose BLS key bytes are the index repeated: the circuit only commits to them).
+/// A stake table of `len` entries whose Schnorr keys derive from `seed`, padded to
+/// `capacity`, with a threshold of two thirds of the stake (rounded up).
 #[derive(Clone, Debug)]
 pub struct DevStakeTable {
-    /// The signing keys, entry by entry.
-    pub keys: Vec<SchnorrSigningKey>,
-    /// The table.
-    pub entries: Vec<StakeTableEntry>,
+    keys: Vec<SchnorrSigningKey>,
+    entries: Vec<StakeTableEntry>,
+    capacity: usize,
+    threshold: u128,
 }
 
 impl DevStakeTable {
-    /// The table of `len` entries.
-    pub fn new(len: usize) -> Result<Self, SchnorrError> {
-        let keys = (0..len)
+    /// Entries `i < len` hold key `from_seed(seed ‖ i)`, BLS key bytes `i + 1`, stake `10 + i`.
+    pub fn new(len: usize, capacity: usize, seed: u64) -> Result<Self, LightClientError> {
+        if len > capacity {
+            return Err(LightClientError::CapacityExceeded { len, capacity });
+        }
+        let keys: Vec<SchnorrSigningKey> = (0..len)
             .map(|i| {
-                let mut seed = [0u8; 32];
-                seed.chunks_mut(8).for_each(|c| c.copy_from_slice(&(i as u64 + 1).to_le_bytes()));
-                SchnorrSigningKey::from_seed(&seed)
+                let mut bytes = [0u8; 32];
+                bytes[..8].copy_from_slice(&seed.to_be_bytes());
+                bytes[8..16].copy_from_slice(&(i as u64).to_be_bytes());
+                SchnorrSigningKey::from_seed(&bytes).expect("a seed gives a nonzero key")
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        let entries = keys
+            .collect();
+        let entries: Vec<StakeTableEntry> = keys
             .iter()
             .enumerate()
             .map(|(i, k)| StakeTableEntry {
-                bls_key: [i as u8; 48],
+                bls_key: [i as u8 + 1; 48],
                 schnorr_key: k.ver_key(),
-                amount: 1,
+                amount: 10 + i as u128,
             })
             .collect();
-        Ok(Self { keys, entries })
+        let total: u128 = entries.iter().map(|e| e.amount).sum();
+        Ok(DevStakeTable { keys, entries, capacity, threshold: (2 * total).div_ceil(3) })
     }
 
-    /// More than two thirds of the stake: `⌈2·len/3⌉`.
-    pub fn threshold(&self) -> u128 {
-        (self.entries.len() as u128 * 2).div_ceil(3)
+    /// The entries.
+    pub fn entries(&self) -> &[StakeTableEntry] {
+        &self.entries
     }
 
-    /// Every entry's signature on `state`, as [`crate::circuit::StateUpdate::signers`].
-    pub fn sign_all(
+    /// The stake-table state every update is verified against.
+    pub fn state(&self) -> StakeTableState {
+        stake_table_state(&self.entries, self.capacity, self.threshold)
+    }
+
+    /// Proves `state` with every entry signing it.
+    pub fn prove(
         &self,
+        accel: &Accel,
+        pk: &ProvingKey,
         state: &LightClientState,
-    ) -> Result<Vec<(usize, SchnorrSignature)>, SchnorrError> {
-        self.keys
+        rng_seed: u64,
+    ) -> Result<Proof, LightClientError> {
+        let signers: Vec<_> = self
+            .keys
             .iter()
             .enumerate()
-            .map(|(i, k)| k.sign(&state.to_fields()).map(|s| (i, s)))
-            .collect()
+            .map(|(i, k)| (i, k.sign(&state.to_fields()).expect("a 3-element message")))
+            .collect();
+        let update = StateUpdate {
+            stake_table: &self.entries,
+            threshold: self.threshold,
+            state,
+            signers: &signers,
+        };
+        let mut rng = ChaCha20Rng::seed_from_u64(rng_seed);
+        prove_state_update(accel, pk, self.capacity, &update, &mut rng)
+    }
+}
+
+/// The `i`-th state of a dev chain from `seed`: view `10·i`, height `5·i`, and a root
+/// that depends on both.
+pub fn dev_state(seed: u64, i: u64) -> LightClientState {
+    LightClientState {
+        view_number: Fr::from(10 * i),
+        block_height: Fr::from(5 * i),
+        block_comm_root: Fr::from(seed) * Fr::from(1_000_003u64) + Fr::from(i),
     }
 }
