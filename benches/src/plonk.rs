@@ -79,7 +79,7 @@ pub fn prove_row(
     progress: &mut dyn FnMut(&str),
 ) -> ProfileRow {
     let c = sample::circuit(log);
-    let srs = Srs::insecure_dev(c.domain_size() + 2, 1);
+    let srs = Srs::insecure_dev(doppio_plonk::srs_degree(c.domain_size()), 1);
     let (pk, _vk) = preprocess(&srs, &c, accel).expect("the sample circuit preprocesses");
     drop(srs);
     let mut rng = ChaCha20Rng::seed_from_u64(7);
@@ -115,7 +115,7 @@ pub fn light_client_row(
         "plonk.prove.light_client capacity {capacity}: {gates} gates, setting up 2^{} rows …",
         rows.ilog2()
     ));
-    let srs = Srs::insecure_dev(rows + 2, 1);
+    let srs = Srs::insecure_dev(doppio_plonk::srs_degree(rows), 1);
     let (pk, _vk) = setup(&srs, capacity, accel).expect("the light-client circuit preprocesses");
     drop(srs);
     let mut rng_seed = 3;

@@ -9,13 +9,16 @@ import {LightClientStateUpdateVK} from "./LightClientStateUpdateVK.sol";
 /// root), each update proved by a state-update Plonk proof (prover/light-client) against
 /// the genesis stake table, and keeps a bounded history of (L1 block, L1 timestamp,
 /// height, root) that rollups query.
-/// @dev Storage is laid out for the update's gas: one slot with the latest view, height
-/// and history count (read and written once per update), and a ring of history entries of
-/// two slots each (metadata, root). The genesis state and the stake table are immutable
-/// (in the code, not in storage). The constructor writes a nonzero placeholder into every
-/// slot of the ring, so that each update overwrites nonzero slots (2 × 5,000 gas) rather
-/// than filling empty ones (2 × 22,100): every update costs the same, and the ring's
-/// storage is paid once at deployment (about 44,000 gas per entry).
+/// @dev Storage is laid out for the update's gas: one head word with the latest view,
+/// height, history count and the permissioned flag (one SLOAD and one SSTORE per update),
+/// and a ring of history entries of two words each (packed metadata, root), written as
+/// whole words (no read-modify-write). The newest entry is the finalized state (stored
+/// once; the head repeats only its view and height, in a word written anyway). The genesis
+/// state and the stake table are immutable (in the code, not in storage). The constructor
+/// writes a nonzero placeholder into every slot of the ring, so that each update
+/// overwrites nonzero slots (2 × 5,000 gas) rather than filling empty ones (2 × 22,100):
+/// every update costs the same, and the ring's storage is paid once at deployment (about
+/// 44,000 gas per entry).
 contract LightClient {
     /// The light-client state: the circuit's first three public inputs.
     struct LightClientState {
@@ -41,13 +44,11 @@ contract LightClient {
         uint256 blockCommRoot;
     }
 
-    /// The latest state's view and height, the number of entries written so far, and
-    /// whether a permissioned prover is set (its address is read only then).
-    struct Head {
-        uint64 viewNum;
-        uint64 blockHeight;
-        uint64 count;
-        bool permissioned;
+    /// One ring entry in storage: `meta` packs (from the low bits) the L1 block number,
+    /// the L1 timestamp, the height and the view, 64 bits each.
+    struct Slot {
+        uint256 meta;
+        uint256 root;
     }
 
     /// A new state was finalized.
@@ -87,13 +88,18 @@ contract LightClient {
     uint256 private immutable stakeAmountComm;
     uint256 private immutable stakeThreshold;
 
-    Head private head;
+    /// The head word: the latest view (bits 0..63), height (64..127), the number of
+    /// entries written so far (128..191) and whether a permissioned prover is set (bit
+    /// 192; the prover's address is read only then).
+    uint256 private head;
     /// The owner may set or clear the permissioned prover.
     address public owner;
     /// Who may post updates; the zero address: anyone.
     address public permissionedProver;
     /// The ring: entry `i` (for the `i`-th finalized state, genesis is 0) at `i % capacity`.
-    mapping(uint256 => HistoryEntry) private history;
+    mapping(uint256 => Slot) private history;
+
+    uint256 private constant PERMISSIONED = 1 << 192;
 
     /// Starts from `genesis`, verifying every update against `stakeTable`.
     /// @param historyEntries The ring's capacity (at least 1).
@@ -120,35 +126,61 @@ contract LightClient {
         stakeThreshold = stakeTable.threshold;
         owner = msg.sender;
         emit OwnershipTransferred(address(0), msg.sender);
-        head = Head(genesis.viewNum, genesis.blockHeight, 1, false);
+        head = packHead(genesis.viewNum, genesis.blockHeight, 1, 0);
         // Placeholders (never readable: historyEntry checks the index).
         for (uint256 i = 1; i < historyEntries; i++) {
-            history[i] = HistoryEntry(1, 1, 1, 1, 1);
+            history[i] = Slot(1, 1);
         }
         if (prover != address(0)) setProver(prover);
-        history[0] = HistoryEntry(
-            uint64(block.number), uint64(block.timestamp), genesis.blockHeight, genesis.viewNum, genesis.blockCommRoot
-        );
+        history[0] = Slot(packMeta(genesis.viewNum, genesis.blockHeight), genesis.blockCommRoot);
         emit NewState(genesis.viewNum, genesis.blockHeight, genesis.blockCommRoot);
     }
 
     /// Finalizes `state` if it is strictly newer (view and height) than the finalized
     /// state and `proof` proves it was signed by enough stake of the stake table.
     function newFinalizedState(LightClientState calldata state, PlonkVerifier.Proof calldata proof) external {
-        Head memory h = head;
-        if (h.permissioned && msg.sender != permissionedProver) revert ProverNotPermissioned(msg.sender);
-        if (state.viewNum <= h.viewNum || state.blockHeight <= h.blockHeight) {
-            revert OutdatedState(state.viewNum, state.blockHeight, h.viewNum, h.blockHeight);
+        uint256 h = head;
+        if (h & PERMISSIONED != 0 && msg.sender != permissionedProver) revert ProverNotPermissioned(msg.sender);
+        (uint64 view_, uint64 height) = (state.viewNum, state.blockHeight);
+        if (view_ <= uint64(h) || height <= uint64(h >> 64)) {
+            revert OutdatedState(view_, height, uint64(h), uint64(h >> 64));
         }
-        checkField(state.blockCommRoot);
+        uint256 root = state.blockCommRoot;
+        checkField(root);
         if (!PlonkVerifier.verify(verifyingKey(), publicInputs(state), proof)) {
             revert InvalidProof();
         }
-        history[h.count % historyCapacity] = HistoryEntry(
-            uint64(block.number), uint64(block.timestamp), state.blockHeight, state.viewNum, state.blockCommRoot
+        uint256 count = uint64(h >> 128);
+        history[count % historyCapacity] = Slot(packMeta(view_, height), root);
+        head = packHead(view_, height, count + 1, h & PERMISSIONED);
+        emit NewState(view_, height, root);
+    }
+
+    /// A ring entry's metadata word for a state finalized in this block.
+    function packMeta(uint64 view_, uint64 height) private view returns (uint256) {
+        return uint256(uint64(block.number)) | uint256(uint64(block.timestamp)) << 64 | uint256(height) << 128
+            | uint256(view_) << 192;
+    }
+
+    function packHead(uint64 view_, uint64 height, uint256 count, uint256 permissioned)
+        private
+        pure
+        returns (uint256)
+    {
+        return uint256(view_) | uint256(height) << 64 | count << 128 | permissioned;
+    }
+
+    /// The ring entry of the `index`-th finalized state, unpacked.
+    function entryAt(uint256 index) private view returns (HistoryEntry memory) {
+        Slot storage e = history[index % historyCapacity];
+        uint256 meta = e.meta;
+        return HistoryEntry(
+            uint64(meta), uint64(meta >> 64), uint64(meta >> 128), uint64(meta >> 192), e.root
         );
-        head = Head(state.viewNum, state.blockHeight, h.count + 1, h.permissioned);
-        emit NewState(state.viewNum, state.blockHeight, state.blockCommRoot);
+    }
+
+    function headCount() private view returns (uint256) {
+        return uint64(head >> 128);
     }
 
     /// The key updates are verified with: the generated LightClientStateUpdateVK (tests
@@ -171,7 +203,7 @@ contract LightClient {
 
     /// The latest finalized state.
     function finalizedState() external view returns (LightClientState memory) {
-        HistoryEntry storage e = history[(head.count - 1) % historyCapacity];
+        HistoryEntry memory e = entryAt(headCount() - 1);
         return LightClientState(e.viewNum, e.blockHeight, e.blockCommRoot);
     }
 
@@ -188,22 +220,21 @@ contract LightClient {
     /// Number of states finalized so far, genesis included; entries with index in
     /// `[historyStart(), historyCount())` are still in the ring.
     function historyCount() public view returns (uint256) {
-        return head.count;
+        return headCount();
     }
 
     /// The oldest index still in the ring.
     function historyStart() public view returns (uint256) {
-        uint256 count = head.count;
+        uint256 count = headCount();
         return count > historyCapacity ? count - historyCapacity : 0;
     }
 
     /// The `index`-th finalized state (genesis is 0) with the L1 block that recorded it.
     function historyEntry(uint256 index) public view returns (HistoryEntry memory) {
-        uint256 count = head.count;
+        uint256 count = headCount();
         uint256 first = count > historyCapacity ? count - historyCapacity : 0;
         if (index < first || index >= count) revert HistoryIndexOutOfRange(index, first, count);
-        HistoryEntry storage e = history[index % historyCapacity];
-        return HistoryEntry(e.l1BlockNumber, e.l1BlockTimestamp, e.blockHeight, e.viewNum, e.blockCommRoot);
+        return entryAt(index);
     }
 
     /// The entry of the earliest finalized state whose height is at least `blockHeight`
@@ -211,13 +242,14 @@ contract LightClient {
     /// strictly increase. Reverts with NoHistory when no such entry is in the ring.
     function historyForHeight(uint64 blockHeight) external view returns (HistoryEntry memory) {
         uint256 lo = historyStart();
-        uint256 hi = head.count;
+        uint256 count = headCount();
+        uint256 hi = count;
         while (lo < hi) {
             uint256 mid = (lo + hi) / 2;
-            if (history[mid % historyCapacity].blockHeight < blockHeight) lo = mid + 1;
+            if (uint64(history[mid % historyCapacity].meta >> 128) < blockHeight) lo = mid + 1;
             else hi = mid;
         }
-        if (lo == head.count) revert NoHistory(blockHeight);
+        if (lo == count) revert NoHistory(blockHeight);
         return historyEntry(lo);
     }
 
@@ -232,7 +264,7 @@ contract LightClient {
     function disablePermissionedProverMode() external {
         onlyOwner();
         delete permissionedProver;
-        head.permissioned = false;
+        head &= ~PERMISSIONED;
         emit PermissionedProverNotRequired();
     }
 
@@ -246,7 +278,7 @@ contract LightClient {
 
     function setProver(address prover) private {
         permissionedProver = prover;
-        head.permissioned = true;
+        head |= PERMISSIONED;
         emit PermissionedProverRequired(prover);
     }
 

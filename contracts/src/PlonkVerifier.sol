@@ -7,9 +7,9 @@ pragma solidity ^0.8.28;
 /// checks both KZG openings with one two-pair pairing. The arithmetic mirrors
 /// prover/plonk/src/verifier.rs line by line; the differential tests
 /// (test/PlonkVerifier.t.sol) compare the two on real and tampered proofs.
-/// @dev Gas: 31 ecMul + 1 for the left side of the pairing (the constant selector's
-/// scalar is 1 and identity commitments of unused selectors are skipped), about 30
-/// ecAdd, one pairing of two pairs, one modexp inversion, six Keccak hashes.
+/// @dev Gas: 28 ecMul (the constant selector's scalar is 1: an addition), 28 ecAdd, one
+/// pairing of two pairs, one modexp inversion, six Keccak hashes, and straight-line code
+/// around them (every precompile call is a warm STATICCALL of 100 gas on top of its price).
 library PlonkVerifier {
     /// A G1 point, `(0, 0)` for the identity (the precompiles' encoding).
     struct G1Point {
@@ -17,12 +17,12 @@ library PlonkVerifier {
         uint256 y;
     }
 
-    /// A proof: 13 G1 points and 10 field elements, in the order the transcript reads
-    /// them (prover/plonk `Proof`).
+    /// A proof: 9 G1 points and 10 field elements, in the order the transcript reads them
+    /// (prover/plonk `Proof`; the quotient is committed to in one piece).
     struct Proof {
         G1Point[5] wires;
         G1Point z;
-        G1Point[5] quotient;
+        G1Point quotient;
         uint256[5] wireEvals;
         uint256[4] sigmaEvals;
         uint256 zShiftEval;
@@ -65,63 +65,85 @@ library PlonkVerifier {
     {
         uint256[6] memory ch = challenges(vk, publicInputs, proof);
         assembly ("memory-safe") {
-            // Scratch memory above the free memory pointer (nothing here outlives this
-            // block). Offsets from `m`: challenges β γ α ζ v u at 0x00..0xa0, then ζⁿ,
-            // Z_H(ζ), L₀(ζ), PI(ζ), Π_{j<4}(w̄ⱼ + βσ̄ⱼ + γ) at 0xc0..0x140; the MSM
-            // accumulator with the precompiles' input [acc.x, acc.y, p.x, p.y, s] at
-            // 0x180; a region for modexp, the left side and the pairing at 0x220; the
-            // Lagrange scratch (two words per input) at 0x3e0.
+            // Scratch memory above the free memory pointer `m` (nothing here outlives this
+            // block): the accumulator at m (x, y), the precompiles' operand at m + 0x40
+            // (x, y, scalar), the left side and the pairing input from m + 0xc0, the
+            // modexp input at m + 0xc0 before that, the Lagrange scratch (two words per
+            // input) from m + 0x240.
             {
                 let m := mload(0x40)
                 let count := mload(publicInputs)
-                // Valid encodings first: then no precompile call can fail (a failing
-                // call would burn all the gas it is given).
-                if canonical(add(publicInputs, 0x20), count, proof) {
-                    mcopy(m, ch, 0xc0)
-                    let ok := evaluations(m, vk, add(publicInputs, 0x20), count)
+                let inputs := add(publicInputs, 0x20)
+                // Calldata offsets of the proof's fields (the struct is static: its words lie
+                // in order at `proof`): wires 0x000, z 0x140, t 0x180, w̄ 0x1c0, σ̄ 0x260, z̄ω
+                // 0x2e0, W 0x300, W' 0x340.
+                let ok := canonical(inputs, count, proof)
+                // Valid encodings first: then no precompile call can fail (a failing call
+                // burns all the gas it is given).
+                if ok {
+                    let zeta := mload(add(ch, 0x60))
+                    let zh, l0, pi := evaluations(m, vk, inputs, count, zeta)
+                    ok := iszero(iszero(zh))
                     ok := and(ok, selectorTerms(m, vk, proof))
-                    ok := and(ok, permutationAndQuotientTerms(m, vk, proof))
-                    ok := and(ok, openingTerms(m, vk, proof))
-                    valid := and(ok, pairingCheck(m, vk, proof))
+                    let sigmaProduct := 0
+                    {
+                        let success := 0
+                        success, sigmaProduct := permutationTerms(m, vk, proof, ch, l0)
+                        ok := and(ok, success)
+                    }
+                    // t with −Z_H(ζ).
+                    ok := and(ok, proofTerm(m, proof, 0x180, sub(R_MOD, zh)))
+                    ok := and(ok, openingTerms(m, vk, proof, ch, openingStart(proof, ch, l0, pi, sigmaProduct)))
+                    valid := and(ok, pairingCheck(m, vk, proof, ch))
                 }
             }
 
-            // Public inputs and the ten evaluations (calldata 0x2c0..0x400) below r; the
-            // 13 points (0x000..0x2c0 and 0x400..0x480) with coordinates below p, on the
-            // curve y² = x³ + 3 or the identity (0, 0).
-            function canonical(inputs, count, pf) -> ok {
+            // Public inputs and the ten evaluations below r; the nine points with
+            // coordinates below p, on the curve y² = x³ + 3 or the identity (0, 0).
+            function canonical(ins, n, pf) -> ok {
+                let r := R_MOD
                 ok := 1
-                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                    ok := and(ok, lt(mload(add(inputs, mul(i, 0x20))), R_MOD))
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    ok := and(ok, lt(mload(add(ins, shl(5, i))), r))
                 }
-                for { let i := 0x2c0 } lt(i, 0x400) { i := add(i, 0x20) } {
-                    ok := and(ok, lt(calldataload(add(pf, i)), R_MOD))
-                }
-                for { let i := 0 } lt(i, 0x480) { i := add(i, 0x40) } {
-                    if eq(i, 0x2c0) { i := 0x400 }
-                    ok := and(ok, onCurve(calldataload(add(pf, i)), calldataload(add(pf, add(i, 0x20)))))
-                }
+                ok := and(ok, lt(calldataload(add(pf, 0x1c0)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x1e0)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x200)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x220)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x240)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x260)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x280)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x2a0)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x2c0)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x2e0)), r))
+                ok := and(ok, onCurve(pf, 0x000))
+                ok := and(ok, onCurve(pf, 0x040))
+                ok := and(ok, onCurve(pf, 0x080))
+                ok := and(ok, onCurve(pf, 0x0c0))
+                ok := and(ok, onCurve(pf, 0x100))
+                ok := and(ok, onCurve(pf, 0x140))
+                ok := and(ok, onCurve(pf, 0x180))
+                ok := and(ok, onCurve(pf, 0x300))
+                ok := and(ok, onCurve(pf, 0x340))
             }
 
-            function onCurve(x, y) -> ok {
+            function onCurve(pf, off) -> ok {
                 let q := P_MOD
+                let x := calldataload(add(pf, off))
+                let y := calldataload(add(pf, add(off, 0x20)))
                 let rhs := addmod(mulmod(mulmod(x, x, q), x, q), 3, q)
                 ok := and(and(lt(x, q), lt(y, q)), or(eq(mulmod(y, y, q), rhs), iszero(or(x, y))))
             }
 
-            // ζⁿ, Z_H(ζ) (zero fails: the quotient is undefined on the domain), the
-            // Lagrange bases Lᵢ(ζ) = ωⁱ·Z_H(ζ)/(n·(ζ − ωⁱ)) with one inversion, L₀(ζ), PI(ζ).
-            function evaluations(m, key, inputs, count) -> ok {
+            // ζⁿ, Z_H(ζ), the Lagrange bases Lᵢ(ζ) = ωⁱ·Z_H(ζ)/(n·(ζ − ωⁱ)) with one
+            // inversion, L₀(ζ) and PI(ζ) = Σ xᵢ·Lᵢ(ζ).
+            function evaluations(m, key, ins, count, zeta) -> zh, l0, pi {
                 let r := R_MOD
                 let n := mload(key)
-                let zeta := mload(add(m, 0x60))
                 let zetaN := zeta
-                for { let i := 1 } lt(i, n) { i := add(i, i) } { zetaN := mulmod(zetaN, zetaN, r) }
-                let zh := addmod(zetaN, sub(r, 1), r)
-                mstore(add(m, 0xc0), zetaN)
-                mstore(add(m, 0xe0), zh)
-                ok := iszero(iszero(zh))
-                let lag := add(m, 0x3e0)
+                for { let i := n } gt(i, 1) { i := shr(1, i) } { zetaN := mulmod(zetaN, zetaN, r) }
+                zh := addmod(zetaN, sub(r, 1), r)
+                let lag := add(m, 0x240)
                 let terms := count
                 if iszero(terms) { terms := 1 }
                 let omega := mload(add(key, 0x40))
@@ -129,70 +151,64 @@ library PlonkVerifier {
                 let w := 1
                 let prefix := 1
                 for { let i := 0 } lt(i, terms) { i := add(i, 1) } {
+                    let slot := add(lag, shl(6, i))
                     let d := mulmod(n, addmod(zeta, sub(r, w), r), r)
                     prefix := mulmod(prefix, d, r)
-                    mstore(add(lag, mul(i, 0x40)), d)
-                    mstore(add(lag, add(mul(i, 0x40), 0x20)), prefix)
+                    mstore(slot, d)
+                    mstore(add(slot, 0x20), prefix)
                     w := mulmod(w, omega, r)
                 }
-                let inv := 0
-                ok, inv := invert(add(m, 0x220), prefix)
-                // 1/dᵢ = inv·prefixᵢ₋₁, then inv ← inv·dᵢ; Lᵢ = ωⁱ·Z_H(ζ)/dᵢ replaces dᵢ.
-                for { let i := terms } gt(i, 0) { } {
+                let inv := invert(add(m, 0xc0), prefix)
+                // 1/dᵢ = inv·prefixᵢ₋₁, then inv ← inv·dᵢ; 1/dᵢ replaces dᵢ.
+                for { let i := terms } gt(i, 1) { } {
                     i := sub(i, 1)
-                    let slot := add(lag, mul(i, 0x40))
-                    let before := 1
-                    if i { before := mload(sub(slot, 0x20)) }
-                    let invD := mulmod(inv, before, r)
-                    inv := mulmod(inv, mload(slot), r)
-                    mstore(slot, invD)
+                    let slot := add(lag, shl(6, i))
+                    let d := mload(slot)
+                    mstore(slot, mulmod(inv, mload(sub(slot, 0x20)), r))
+                    inv := mulmod(inv, d, r)
                 }
+                mstore(lag, inv)
                 w := zh
-                let pi := 0
-                for { let i := 0 } lt(i, terms) { i := add(i, 1) } {
-                    let slot := add(lag, mul(i, 0x40))
-                    let li := mulmod(mload(slot), w, r)
-                    if lt(i, count) { pi := addmod(pi, mulmod(mload(add(inputs, mul(i, 0x20))), li, r), r) }
-                    if iszero(i) { mstore(add(m, 0x100), li) }
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let li := mulmod(mload(add(lag, shl(6, i))), w, r)
+                    pi := addmod(pi, mulmod(mload(add(ins, shl(5, i))), li, r), r)
                     w := mulmod(w, omega, r)
                 }
-                mstore(add(m, 0x120), pi)
+                l0 := mulmod(mload(lag), zh, r)
             }
 
-            // x^(r−2) with the modexp precompile; a zero x gives 0 (then Z_H(ζ) = 0
-            // already failed the check).
-            function invert(scratch, x) -> ok, y {
+            // x^(r−2) with the modexp precompile (a zero x gives 0; then Z_H(ζ) = 0
+            // fails the check). The call cannot fail on this input.
+            function invert(scratch, x) -> y {
                 mstore(scratch, 0x20)
                 mstore(add(scratch, 0x20), 0x20)
                 mstore(add(scratch, 0x40), 0x20)
                 mstore(add(scratch, 0x60), x)
                 mstore(add(scratch, 0x80), sub(R_MOD, 2))
                 mstore(add(scratch, 0xa0), R_MOD)
-                ok := staticcall(gas(), 0x05, scratch, 0xc0, scratch, 0x20)
+                pop(staticcall(gas(), 0x05, scratch, 0xc0, scratch, 0x20))
                 y := mload(scratch)
             }
 
-            // acc += s·(x, y); identity points and zero scalars cost nothing.
-            function mulAcc(m, px, py, s) -> ok {
-                ok := 1
-                if or(iszero(s), iszero(or(px, py))) { leave }
-                let acc := add(m, 0x180)
-                mstore(add(acc, 0x40), px)
-                mstore(add(acc, 0x60), py)
-                mstore(add(acc, 0x80), s)
-                ok := staticcall(gas(), 0x07, add(acc, 0x40), 0x60, add(acc, 0x40), 0x40)
-                ok := and(ok, staticcall(gas(), 0x06, acc, 0x80, acc, 0x40))
+            // acc += s·(x, y).
+            function term(m, x, y, s) -> ok {
+                let p := add(m, 0x40)
+                mstore(p, x)
+                mstore(add(m, 0x60), y)
+                mstore(add(m, 0x80), s)
+                ok := staticcall(gas(), 0x07, p, 0x60, p, 0x40)
+                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
             }
 
-            // acc += the key's point at word `index`, times s.
+            // acc += s·(the key's point at word `index`).
             function keyTerm(m, key, index, s) -> ok {
-                let ptr := add(key, mul(index, 0x20))
-                ok := mulAcc(m, mload(ptr), mload(add(ptr, 0x20)), s)
+                let ptr := add(key, shl(5, index))
+                ok := term(m, mload(ptr), mload(add(ptr, 0x20)), s)
             }
 
-            // acc += the proof's point at calldata offset `ptr`, times s.
-            function proofTerm(m, pf, ptr, s) -> ok {
-                ok := mulAcc(m, calldataload(add(pf, ptr)), calldataload(add(pf, add(ptr, 0x20))), s)
+            // acc += s·(the proof's point at calldata offset `off`).
+            function proofTerm(m, pf, off, s) -> ok {
+                ok := term(m, calldataload(add(pf, off)), calldataload(add(pf, add(off, 0x20))), s)
             }
 
             function fifth(x) -> y {
@@ -201,16 +217,18 @@ library PlonkVerifier {
             }
 
             // The selectors' multipliers: w̄₀..₃, w̄₀w̄₁, w̄₂w̄₃, w̄₀⁵..w̄₃⁵, −w̄₄, 1 (q_c: one
-            // addition), w̄₀w̄₁w̄₂w̄₃w̄₄. Starts the accumulator.
+            // addition), w̄₀w̄₁w̄₂w̄₃w̄₄. The first product starts the accumulator.
             function selectorTerms(m, key, pf) -> ok {
                 let r := R_MOD
-                mstore(add(m, 0x180), 0)
-                mstore(add(m, 0x1a0), 0)
-                let w0 := calldataload(add(pf, 0x2c0))
-                let w1 := calldataload(add(pf, 0x2e0))
-                let w2 := calldataload(add(pf, 0x300))
-                let w3 := calldataload(add(pf, 0x320))
-                ok := keyTerm(m, key, 4, w0)
+                let w0 := calldataload(add(pf, 0x1c0))
+                let w1 := calldataload(add(pf, 0x1e0))
+                let w2 := calldataload(add(pf, 0x200))
+                let w3 := calldataload(add(pf, 0x220))
+                let w4 := calldataload(add(pf, 0x240))
+                mstore(add(m, 0x40), mload(add(key, 0x80)))
+                mstore(add(m, 0x60), mload(add(key, 0xa0)))
+                mstore(add(m, 0x80), w0)
+                ok := staticcall(gas(), 0x07, add(m, 0x40), 0x60, m, 0x40)
                 ok := and(ok, keyTerm(m, key, 6, w1))
                 ok := and(ok, keyTerm(m, key, 8, w2))
                 ok := and(ok, keyTerm(m, key, 10, w3))
@@ -222,102 +240,100 @@ library PlonkVerifier {
                 ok := and(ok, keyTerm(m, key, 18, fifth(w1)))
                 ok := and(ok, keyTerm(m, key, 20, fifth(w2)))
                 ok := and(ok, keyTerm(m, key, 22, fifth(w3)))
-                let w4 := calldataload(add(pf, 0x340))
                 ok := and(ok, keyTerm(m, key, 24, sub(r, w4)))
-                // q_c: multiplier 1.
-                let acc := add(m, 0x180)
-                mstore(add(acc, 0x40), mload(add(key, mul(26, 0x20))))
-                mstore(add(acc, 0x60), mload(add(key, mul(27, 0x20))))
-                ok := and(ok, staticcall(gas(), 0x06, acc, 0x80, acc, 0x40))
                 ok := and(ok, keyTerm(m, key, 28, mulmod(mulmod(w01, w23, r), w4, r)))
+                // q_c: multiplier 1.
+                mstore(add(m, 0x40), mload(add(key, 0x340)))
+                mstore(add(m, 0x60), mload(add(key, 0x360)))
+                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
             }
 
             // z with α·Πⱼ(w̄ⱼ + βkⱼζ + γ) + α²L₀(ζ) + u (kⱼ = 5ʲ), σ₄ with
-            // −αβz̄ω·Π_{j<4}(w̄ⱼ + βσ̄ⱼ + γ), t'ⱼ with −Z_H(ζ)·ζ^(j(n+2)).
-            function permutationAndQuotientTerms(m, key, pf) -> ok {
+            // −αβz̄ω·Π_{j<4}(w̄ⱼ + βσ̄ⱼ + γ); returns that product.
+            function permutationTerms(m, key, pf, c, l0) -> ok, sigmaProduct {
                 let r := R_MOD
-                let beta := mload(m)
-                let gamma := mload(add(m, 0x20))
-                let alpha := mload(add(m, 0x40))
-                let zeta := mload(add(m, 0x60))
-                let sigmaProduct := 1
-                let idProduct := 1
-                let bz := mulmod(beta, zeta, r)
-                for { let j := 0 } lt(j, 5) { j := add(j, 1) } {
-                    let wj := addmod(calldataload(add(pf, add(0x2c0, mul(j, 0x20)))), gamma, r)
-                    idProduct := mulmod(idProduct, addmod(wj, bz, r), r)
-                    bz := mulmod(bz, 5, r)
-                    if lt(j, 4) {
-                        let s := calldataload(add(pf, add(0x360, mul(j, 0x20))))
-                        sigmaProduct := mulmod(sigmaProduct, addmod(wj, mulmod(beta, s, r), r), r)
-                    }
-                }
-                mstore(add(m, 0x140), sigmaProduct)
-                let z := addmod(mulmod(alpha, idProduct, r), mulmod(mulmod(alpha, alpha, r), mload(add(m, 0x100)), r), r)
-                ok := proofTerm(m, pf, 0x140, addmod(z, mload(add(m, 0xa0)), r))
-                let zShift := calldataload(add(pf, 0x3e0))
-                let s4 := mulmod(mulmod(mulmod(alpha, beta, r), zShift, r), sigmaProduct, r)
+                let beta := mload(c)
+                let gamma := mload(add(c, 0x20))
+                let alpha := mload(add(c, 0x40))
+                let bz := mulmod(beta, mload(add(c, 0x60)), r)
+                let w := addmod(calldataload(add(pf, 0x1c0)), gamma, r)
+                let idProduct := addmod(w, bz, r)
+                sigmaProduct := addmod(w, mulmod(beta, calldataload(add(pf, 0x260)), r), r)
+                bz := mulmod(bz, 5, r)
+                w := addmod(calldataload(add(pf, 0x1e0)), gamma, r)
+                idProduct := mulmod(idProduct, addmod(w, bz, r), r)
+                sigmaProduct := mulmod(sigmaProduct, addmod(w, mulmod(beta, calldataload(add(pf, 0x280)), r), r), r)
+                bz := mulmod(bz, 5, r)
+                w := addmod(calldataload(add(pf, 0x200)), gamma, r)
+                idProduct := mulmod(idProduct, addmod(w, bz, r), r)
+                sigmaProduct := mulmod(sigmaProduct, addmod(w, mulmod(beta, calldataload(add(pf, 0x2a0)), r), r), r)
+                bz := mulmod(bz, 5, r)
+                w := addmod(calldataload(add(pf, 0x220)), gamma, r)
+                idProduct := mulmod(idProduct, addmod(w, bz, r), r)
+                sigmaProduct := mulmod(sigmaProduct, addmod(w, mulmod(beta, calldataload(add(pf, 0x2c0)), r), r), r)
+                bz := mulmod(bz, 5, r)
+                w := addmod(calldataload(add(pf, 0x240)), gamma, r)
+                idProduct := mulmod(idProduct, addmod(w, bz, r), r)
+                let z := addmod(mulmod(alpha, idProduct, r), mulmod(mulmod(alpha, alpha, r), l0, r), r)
+                ok := proofTerm(m, pf, 0x140, addmod(z, mload(add(c, 0xa0)), r))
+                let s4 := mulmod(mulmod(mulmod(alpha, beta, r), calldataload(add(pf, 0x2e0)), r), sigmaProduct, r)
                 ok := and(ok, keyTerm(m, key, 38, sub(r, s4)))
-                let zetaN := mload(add(m, 0xc0))
-                let stride := mulmod(mulmod(zetaN, zeta, r), zeta, r)
-                let factor := sub(r, mload(add(m, 0xe0)))
-                for { let j := 0 } lt(j, 5) { j := add(j, 1) } {
-                    ok := and(ok, proofTerm(m, pf, add(0x180, mul(j, 0x40)), factor))
-                    factor := mulmod(factor, stride, r)
-                }
+            }
+
+            // −c₀ with c₀ = PI(ζ) − α²L₀(ζ) − αz̄ω·Π_{j<4}(w̄ⱼ + βσ̄ⱼ + γ)·(w̄₄ + γ).
+            function openingStart(pf, c, l0, pi, sigmaProduct) -> value {
+                let r := R_MOD
+                let alpha := mload(add(c, 0x40))
+                let c0 := addmod(pi, sub(r, mulmod(mulmod(alpha, alpha, r), l0, r)), r)
+                let w4g := addmod(calldataload(add(pf, 0x240)), mload(add(c, 0x20)), r)
+                let perm := mulmod(mulmod(mulmod(alpha, calldataload(add(pf, 0x2e0)), r), sigmaProduct, r), w4g, r)
+                value := addmod(sub(r, c0), perm, r)
             }
 
             // The batched openings: wires and σ₀..₃ with v¹..v⁹, then −E·[1]₁ with
-            // E = −c₀ + Σ vᵏ·p̄ₖ + u·z̄ω and c₀ = PI(ζ) − α²L₀(ζ) − αz̄ω·Π_{j<4}(…)·(w̄₄ + γ).
-            function openingTerms(m, key, pf) -> ok {
+            // E = −c₀ + Σ vᵏ·p̄ₖ + u·z̄ω (`value` starts at −c₀).
+            function openingTerms(m, key, pf, c, value) -> ok {
                 let r := R_MOD
-                let alpha := mload(add(m, 0x40))
-                let zShift := calldataload(add(pf, 0x3e0))
-                let c0 := addmod(mload(add(m, 0x120)), sub(r, mulmod(mulmod(alpha, alpha, r), mload(add(m, 0x100)), r)), r)
-                let w4g := addmod(calldataload(add(pf, 0x340)), mload(add(m, 0x20)), r)
-                let perm := mulmod(mulmod(mulmod(alpha, zShift, r), mload(add(m, 0x140)), r), w4g, r)
-                let value := addmod(sub(r, c0), perm, r)
-                let v := mload(add(m, 0x80))
-                let power := 1
+                let v := mload(add(c, 0x80))
+                let power := v
                 ok := 1
-                for { let k := 0 } lt(k, 9) { k := add(k, 1) } {
+                for { let k := 0 } lt(k, 0x140) { k := add(k, 0x40) } {
+                    value := addmod(value, mulmod(power, calldataload(add(pf, add(0x1c0, shr(1, k)))), r), r)
+                    ok := and(ok, proofTerm(m, pf, k, power))
                     power := mulmod(power, v, r)
-                    value := addmod(value, mulmod(power, calldataload(add(pf, add(0x2c0, mul(k, 0x20)))), r), r)
-                    switch lt(k, 5)
-                    case 1 { ok := and(ok, proofTerm(m, pf, mul(k, 0x40), power)) }
-                    default { ok := and(ok, keyTerm(m, key, add(30, mul(sub(k, 5), 2)), power)) }
                 }
-                value := addmod(value, mulmod(mload(add(m, 0xa0)), zShift, r), r)
+                for { let k := 0 } lt(k, 4) { k := add(k, 1) } {
+                    value := addmod(value, mulmod(power, calldataload(add(pf, add(0x260, shl(5, k)))), r), r)
+                    ok := and(ok, keyTerm(m, key, add(30, shl(1, k)), power))
+                    power := mulmod(power, v, r)
+                }
+                value := addmod(value, mulmod(mload(add(c, 0xa0)), calldataload(add(pf, 0x2e0)), r), r)
                 ok := and(ok, keyTerm(m, key, 40, sub(r, value)))
             }
 
-            // u·W' once: the left side W + u·W' (at m + 0x220) and the right side's
-            // ζ·W + ζω·(u·W'); then e(W + u·W', [τ]₂)·e(−F', [1]₂) = 1.
-            function pairingCheck(m, key, pf) -> ok {
-                let r := R_MOD
-                let zeta := mload(add(m, 0x60))
-                let lhs := add(m, 0x220)
-                mstore(lhs, calldataload(add(pf, 0x440)))
-                mstore(add(lhs, 0x20), calldataload(add(pf, 0x460)))
-                mstore(add(lhs, 0x40), mload(add(m, 0xa0)))
+            // u·W' once: the right side's ζω·(u·W') and ζ·W, the left side W + u·W'
+            // (at m + 0xc0); then e(W + u·W', [τ]₂)·e(−F', [1]₂) = 1.
+            function pairingCheck(m, key, pf, c) -> ok {
+                let lhs := add(m, 0xc0)
+                let zeta := mload(add(c, 0x60))
+                mstore(lhs, calldataload(add(pf, 0x340)))
+                mstore(add(lhs, 0x20), calldataload(add(pf, 0x360)))
+                mstore(add(lhs, 0x40), mload(add(c, 0xa0)))
                 ok := staticcall(gas(), 0x07, lhs, 0x60, lhs, 0x40)
-                ok := and(ok, mulAcc(m, mload(lhs), mload(add(lhs, 0x20)), mulmod(zeta, mload(add(key, 0x40)), r)))
-                ok := and(ok, proofTerm(m, pf, 0x400, zeta))
-                mstore(add(lhs, 0x40), calldataload(add(pf, 0x400)))
-                mstore(add(lhs, 0x60), calldataload(add(pf, 0x420)))
+                ok := and(ok, term(m, mload(lhs), mload(add(lhs, 0x20)), mulmod(zeta, mload(add(key, 0x40)), R_MOD)))
+                ok := and(ok, proofTerm(m, pf, 0x300, zeta))
+                mstore(add(lhs, 0x40), calldataload(add(pf, 0x300)))
+                mstore(add(lhs, 0x60), calldataload(add(pf, 0x320)))
                 ok := and(ok, staticcall(gas(), 0x06, lhs, 0x80, lhs, 0x40))
-                // Pairing input after lhs: lhs, [τ]₂, −acc, [1]₂.
-                let p := add(lhs, 0x40)
-                mcopy(p, lhs, 0x40)
-                mcopy(add(p, 0x40), add(key, mul(46, 0x20)), 0x80)
-                let acc := add(m, 0x180)
-                mstore(add(p, 0xc0), mload(acc))
-                let ay := mload(add(acc, 0x20))
+                // Pairing input: lhs, [τ]₂, −acc, [1]₂.
+                mcopy(add(lhs, 0x40), add(key, 0x5c0), 0x80)
+                mstore(add(lhs, 0xc0), mload(m))
+                let ay := mload(add(m, 0x20))
                 if ay { ay := sub(P_MOD, ay) }
-                mstore(add(p, 0xe0), ay)
-                mcopy(add(p, 0x100), add(key, mul(42, 0x20)), 0x80)
-                ok := and(ok, staticcall(gas(), 0x08, p, 0x180, p, 0x20))
-                ok := and(ok, mload(p))
+                mstore(add(lhs, 0xe0), ay)
+                mcopy(add(lhs, 0x100), add(key, 0x540), 0x80)
+                ok := and(ok, staticcall(gas(), 0x08, lhs, 0x180, lhs, 0x20))
+                ok := and(ok, mload(lhs))
             }
         }
     }
@@ -351,11 +367,11 @@ library PlonkVerifier {
                 mstore(t, state)
                 state := keccak256(t, 0x20)
                 mstore(add(m, 0x20), mod(state, R_MOD))
-                // α = H(‖ [z]), ζ = H(‖ [t'₀..₄]), v = H(‖ evaluations), u = H(‖ W ‖ W').
+                // α = H(‖ [z]), ζ = H(‖ [t]), v = H(‖ evaluations), u = H(‖ W ‖ W').
                 state := challenge(m, 0x40, t, state, pf, 0x140, 0x40)
-                state := challenge(m, 0x60, t, state, pf, 0x180, 0x140)
-                state := challenge(m, 0x80, t, state, pf, 0x2c0, 0x140)
-                state := challenge(m, 0xa0, t, state, pf, 0x400, 0x80)
+                state := challenge(m, 0x60, t, state, pf, 0x180, 0x40)
+                state := challenge(m, 0x80, t, state, pf, 0x1c0, 0x140)
+                state := challenge(m, 0xa0, t, state, pf, 0x300, 0x80)
             }
 
             function challenge(m, slot, t, state, pf, from, len) -> next {

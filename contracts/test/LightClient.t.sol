@@ -32,15 +32,15 @@ abstract contract Updates is Test {
     LightClient.StakeTableState internal table;
     uint256[50] internal vk;
     LightClient.LightClientState[] internal states;
-    uint256[36][] internal proofWords;
+    uint256[28][] internal proofWords;
 
     /// `count` updates from the diff-test CLI, with the contract's key (`keys` =
     /// "contract") or the circuit at that capacity.
     function loadUpdates(string memory keys, string memory seed, uint256 count) internal {
         string[] memory args = new string[](4);
         (args[0], args[1], args[2], args[3]) = ("light-client-updates", keys, seed, vm.toString(count));
-        (uint256[3] memory g, uint256[4] memory t, uint256[50] memory k, uint256[3][] memory s, uint256[36][] memory p)
-        = abi.decode(diffTest(args), (uint256[3], uint256[4], uint256[50], uint256[3][], uint256[36][]));
+        (uint256[3] memory g, uint256[4] memory t, uint256[50] memory k, uint256[3][] memory s, uint256[28][] memory p)
+        = abi.decode(diffTest(args), (uint256[3], uint256[4], uint256[50], uint256[3][], uint256[28][]));
         genesis = state(g);
         table = LightClient.StakeTableState(t[0], t[1], t[2], t[3]);
         vk = k;
@@ -69,9 +69,10 @@ abstract contract Updates is Test {
 /// The deployed contract with the committed key and a real proof from the Rust prover.
 contract LightClientRealProofTest is Updates {
     /// A regression bound on newFinalizedState with a real proof, as forge counts it in
-    /// isolation (the transaction's 21,000 and calldata included): measured 403,713. The
-    /// issue's target, 350,000, is not met (contracts/README.md, "Gas").
-    uint256 internal constant GAS_BOUND = 406_000;
+    /// isolation (the transaction's 21,000 and calldata included; gas is deterministic):
+    /// measured 365,208. The issue's target, 350,000, is not met (contracts/README.md,
+    /// "Gas").
+    uint256 internal constant GAS_BOUND = 365_500;
 
     LightClient internal lc;
 

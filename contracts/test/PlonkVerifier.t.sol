@@ -34,7 +34,7 @@ contract PlonkVerifierTest is Test {
     PlonkVerifierHarness internal harness;
     uint256[50] internal vk;
     uint256[] internal inputs;
-    uint256[36] internal proof;
+    uint256[28] internal proof;
     uint256[6] internal rustChallenges;
 
     function setUp() public {
@@ -46,24 +46,24 @@ contract PlonkVerifierTest is Test {
         bytes memory out = diffTest(strings("plonk-bundle", CAPACITY, seed));
         bool rustValid;
         (vk, inputs, proof, rustChallenges, rustValid) =
-            abi.decode(out, (uint256[50], uint256[], uint256[36], uint256[6], bool));
+            abi.decode(out, (uint256[50], uint256[], uint256[28], uint256[6], bool));
         assertTrue(rustValid, "the Rust verifier accepts its own proof");
     }
 
     /// The Solidity verdict on `p` with `ins`.
-    function solidity(uint256[] memory ins, uint256[36] memory p) internal view returns (bool) {
+    function solidity(uint256[] memory ins, uint256[28] memory p) internal view returns (bool) {
         return harness.verify(vk, ins, asProof(p));
     }
 
     /// The Rust verdict, through the CLI.
-    function rust(uint256[] memory ins, uint256[36] memory p) internal returns (bool) {
+    function rust(uint256[] memory ins, uint256[28] memory p) internal returns (bool) {
         string[] memory args = new string[](2);
         args[0] = "plonk-verify";
         args[1] = vm.toString(abi.encode(vk, ins, p));
         return abi.decode(diffTest(args), (bool));
     }
 
-    function asProof(uint256[36] memory p) internal pure returns (PlonkVerifier.Proof memory) {
+    function asProof(uint256[28] memory p) internal pure returns (PlonkVerifier.Proof memory) {
         return abi.decode(abi.encode(p), (PlonkVerifier.Proof));
     }
 
@@ -82,7 +82,7 @@ contract PlonkVerifierTest is Test {
     }
 
     function test_validProofVerifiesInBothVerifiers() public {
-        uint256[36] memory p = proof;
+        uint256[28] memory p = proof;
         assertTrue(solidity(inputs, p), "Solidity accepts the proof");
         assertTrue(rust(inputs, p), "Rust accepts the proof");
     }
@@ -110,10 +110,10 @@ contract PlonkVerifierTest is Test {
     }
 
     function test_everyTamperedCommitmentIsRejectedByBoth() public {
-        // Points at words 0..21 (wires, z, quotient) and 32..35 (W, W').
-        for (uint256 k = 0; k < 13; k++) {
-            uint256 ptr = k < 11 ? 2 * k : 32 + 2 * (k - 11);
-            uint256[36] memory p = proof;
+        // Points at words 0..13 (wires, z, t) and 24..27 (W, W').
+        for (uint256 k = 0; k < 9; k++) {
+            uint256 ptr = k < 7 ? 2 * k : 24 + 2 * (k - 7);
+            uint256[28] memory p = proof;
             (p[ptr], p[ptr + 1]) = shifted(p[ptr], p[ptr + 1]);
             assertTrue(!solidity(inputs, p), "Solidity rejects a tampered commitment");
             assertTrue(!rust(inputs, p), "Rust rejects a tampered commitment");
@@ -121,8 +121,8 @@ contract PlonkVerifierTest is Test {
     }
 
     function test_everyTamperedEvaluationIsRejectedByBoth() public {
-        for (uint256 ptr = 22; ptr < 32; ptr++) {
-            uint256[36] memory p = proof;
+        for (uint256 ptr = 14; ptr < 24; ptr++) {
+            uint256[28] memory p = proof;
             p[ptr] = addmod(p[ptr], 1, R);
             assertTrue(!solidity(inputs, p), "Solidity rejects a tampered evaluation");
             assertTrue(!rust(inputs, p), "Rust rejects a tampered evaluation");
@@ -141,8 +141,8 @@ contract PlonkVerifierTest is Test {
     /// The same values plus the modulus: the arithmetic mod r would not notice, the
     /// canonicity checks must.
     function test_nonCanonicalEncodingsAreRejectedByBoth() public {
-        uint256[36] memory p = proof;
-        p[22] += R;
+        uint256[28] memory p = proof;
+        p[14] += R;
         assertTrue(!solidity(inputs, p), "evaluation + r");
         assertTrue(!rust(inputs, p), "evaluation + r (Rust)");
         uint256[] memory ins = copyInputs();
@@ -173,8 +173,8 @@ contract PlonkVerifierTest is Test {
     /// original value verifies.
     /// forge-config: default.fuzz.runs = 48
     function testFuzz_replacedProofWordVerdictsAgree(uint256 index, uint256 value) public {
-        uint256[36] memory p = proof;
-        index = index % 36;
+        uint256[28] memory p = proof;
+        index = index % 28;
         p[index] = value;
         bool sol = solidity(inputs, p);
         assertTrue(sol == rust(inputs, p), "the verifiers agree");

@@ -11,7 +11,7 @@ use doppio_light_client::{
     circuit::public_inputs,
     dev::{DevStakeTable, dev_state},
 };
-use doppio_plonk::{challenges, verify};
+use doppio_plonk::{SOLIDITY_PROOF_WORDS as PROOF_WORDS, challenges, verify};
 
 use crate::{
     encode::{
@@ -68,7 +68,7 @@ pub fn plonk_bundle(capacity: usize, seed: u64) -> Result<Bytes, DiffError> {
     let out = (
         fixed::<50>(vk_words(&vk)?),
         inputs.iter().map(word).collect::<Vec<_>>(),
-        fixed::<36>(proof_words(&proof)),
+        fixed::<PROOF_WORDS>(proof_words(&proof)),
         ch.map(|c| word(&c)),
         valid,
     );
@@ -79,7 +79,7 @@ pub fn plonk_bundle(capacity: usize, seed: u64) -> Result<Bytes, DiffError> {
 /// `abi.encode(bool)`. Words that encode no key, proof or field element are rejected,
 /// as the Solidity verifier rejects them.
 pub fn plonk_verify(input: &[u8]) -> Result<Bytes, DiffError> {
-    type Input = ([U256; 50], Vec<U256>, [U256; 36]);
+    type Input = ([U256; 50], Vec<U256>, [U256; PROOF_WORDS]);
     let (vk, inputs, proof) =
         <Input>::abi_decode_params(input).map_err(|e| DiffError::BadInput {
             expected: "(uint256[50] vk, uint256[] inputs, PlonkVerifier.Proof proof)",
@@ -101,7 +101,7 @@ fn verdict(vk: &[U256], inputs: &[U256], proof: &[U256]) -> bool {
 }
 
 /// `count` successive updates of a dev chain from `seed`: `(uint256[3] genesis,
-/// uint256[4] stakeTable, uint256[50] vk, uint256[3][] states, uint256[36][] proofs)`,
+/// uint256[4] stakeTable, uint256[50] vk, uint256[3][] states, uint256[28][] proofs)`,
 /// states as `(view, height, root)`; genesis is state 0 of the chain.
 pub fn light_client_updates(keys: Keys, seed: u64, count: u64) -> Result<Bytes, DiffError> {
     let accel = Accel::cpu()?;
@@ -119,14 +119,14 @@ pub fn light_client_updates(keys: Keys, seed: u64, count: u64) -> Result<Bytes, 
     for i in 1..=count {
         let proof = table.prove(&accel, &pk, &dev_state(seed, i), seed + i)?;
         states.push(as_words(i)?);
-        proofs.push(fixed::<36>(proof_words(&proof)));
+        proofs.push(fixed::<PROOF_WORDS>(proof_words(&proof)));
     }
     let vk = fixed::<50>(vk_words(&vk)?);
     let out = (as_words(0)?, stake_table_words(&table.state()), vk, states, proofs);
     Ok(out.abi_encode_params().into())
 }
 
-/// Words the verifier's layout fixes to `N` (a key: 50, a proof: 36).
+/// Words the verifier's layout fixes to `N` (a key: 50, a proof: 28).
 fn fixed<const N: usize>(words: Vec<U256>) -> [U256; N] {
     let len = words.len();
     words.try_into().unwrap_or_else(|_| unreachable!("the layout has {N} words, not {len}"))

@@ -23,7 +23,7 @@ pub const CONTRACT_SRS_SEED: u64 = 0x0d0b_b10d;
 pub const VK_LIBRARY: &str = "LightClientStateUpdateVK";
 
 /// Proving and verifying keys of the state-update circuit at `capacity` over `srs` (which
-/// must hold `domain + 2` powers: see [`srs_degree`]).
+/// must reach [`srs_degree`]).
 pub fn light_client_keys(
     srs: &Srs,
     capacity: usize,
@@ -39,7 +39,8 @@ pub fn srs_degree(capacity: usize) -> Result<usize, LightClientError> {
         block_height: 0u64.into(),
         block_comm_root: 0u64.into(),
     };
-    Ok(state_update_circuit(capacity, &[], 0, &zero, &[])?.domain_size() + 2)
+    let n = state_update_circuit(capacity, &[], 0, &zero, &[])?.domain_size();
+    Ok(doppio_plonk::srs_degree(n))
 }
 
 /// Keys at `capacity` over the development SRS of `seed` (insecure: tests and dev only).

@@ -30,7 +30,7 @@ use doppio_light_client::{
     dev::{DevStakeTable, dev_state},
     state::LightClientState,
 };
-use doppio_plonk::Proof;
+use doppio_plonk::{Proof, SOLIDITY_PROOF_WORDS};
 
 const SEED: u64 = 21;
 
@@ -63,8 +63,9 @@ fn sol_state(state: &LightClientState) -> LightClient::LightClientState {
 }
 
 fn sol_proof(proof: &Proof) -> PlonkVerifier::Proof {
-    let words: [U256; 36] = proof_words(proof).try_into().expect("36 words");
-    PlonkVerifier::Proof::abi_decode(&words.abi_encode()).expect("a static struct of 36 words")
+    let words: [U256; SOLIDITY_PROOF_WORDS] =
+        proof_words(proof).try_into().expect("the proof's word count");
+    PlonkVerifier::Proof::abi_decode(&words.abi_encode()).expect("a static struct of 28 words")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

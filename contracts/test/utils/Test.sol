@@ -14,6 +14,7 @@ interface Vm {
 
     function ffi(string[] calldata command) external returns (bytes memory);
     function envOr(string calldata name, string calldata defaultValue) external view returns (string memory);
+    function setEnv(string calldata name, string calldata value) external;
     function expectRevert(bytes calldata revertData) external;
     function expectEmit(bool topic1, bool topic2, bool topic3, bool data) external;
     function prank(address sender) external;

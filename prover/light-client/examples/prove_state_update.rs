@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let shape = state_update_circuit(capacity, &[], 0, &state, &[])?;
     println!("capacity {capacity}: {} gates, domain {}", shape.num_gates(), shape.domain_size());
     let start = Instant::now();
-    let srs = Srs::insecure_dev(shape.domain_size() + 2, 1);
+    let srs = Srs::insecure_dev(doppio_plonk::srs_degree(shape.domain_size()), 1);
     drop(shape);
     let (pk, vk) = setup(&srs, capacity, &accel)?;
     drop(srs);

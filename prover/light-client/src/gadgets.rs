@@ -325,7 +325,7 @@ mod tests {
         let (pk, sig) = signed(3, &state);
         let c = verify_circuit(&pk, &state, &sig, true);
         let accel = Accel::cpu().unwrap();
-        let srs = Srs::insecure_dev(c.domain_size() + 2, 5);
+        let srs = Srs::insecure_dev(doppio_plonk::srs_degree(c.domain_size()), 5);
         let (prover_key, vk) = preprocess(&srs, &c, &accel).unwrap();
         let proof = prove(&accel, &prover_key, &c, &mut ChaCha20Rng::seed_from_u64(4)).unwrap();
         verify(&vk, &[], &proof).unwrap();
@@ -373,7 +373,7 @@ mod tests {
         let h = poseidon_hash(&mut c, &vars).unwrap();
         c.enforce_equal(h, public).unwrap();
         let accel = Accel::cpu().unwrap();
-        let srs = Srs::insecure_dev(c.domain_size() + 2, 5);
+        let srs = Srs::insecure_dev(doppio_plonk::srs_degree(c.domain_size()), 5);
         let (pk, vk) = preprocess(&srs, &c, &accel).unwrap();
         let proof = prove(&accel, &pk, &c, &mut rng).unwrap();
         verify(&vk, &[digest], &proof).unwrap();

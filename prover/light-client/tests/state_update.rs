@@ -56,7 +56,7 @@ fn round_trip(capacity: usize, n: usize, who: &[usize], threshold: u128) {
     let entries = table(&ks);
     let st = state(40);
     let c = state_update_circuit(capacity, &[], 0, &st, &[]).unwrap();
-    let srs = Srs::insecure_dev(c.domain_size() + 2, 9);
+    let srs = Srs::insecure_dev(doppio_plonk::srs_degree(c.domain_size()), 9);
     let (pk, vk) = setup(&srs, capacity, &accel).unwrap();
     let signers = sign(&ks, who, &st);
     let mut rng = ChaCha20Rng::seed_from_u64(1);
@@ -108,7 +108,7 @@ fn bad_updates_are_refused_before_proving() {
     let capacity = 4;
     let accel = Accel::cpu().unwrap();
     let c = state_update_circuit(capacity, &[], 0, &state(1), &[]).unwrap();
-    let srs = Srs::insecure_dev(c.domain_size() + 2, 9);
+    let srs = Srs::insecure_dev(doppio_plonk::srs_degree(c.domain_size()), 9);
     let (pk, _) = setup(&srs, capacity, &accel).unwrap();
     let ks = keys(3);
     let entries = table(&ks);

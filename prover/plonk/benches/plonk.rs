@@ -22,7 +22,7 @@ fn bench(c: &mut Criterion) {
     let accel = Accel::cpu().expect("cpu backend");
     for log in sizes() {
         let circ = doppio_plonk::sample::circuit(log);
-        let srs = Srs::insecure_dev(circ.domain_size() + 2, 1);
+        let srs = Srs::insecure_dev(doppio_plonk::srs_degree(circ.domain_size()), 1);
         let (pk, vk) = preprocess(&srs, &circ, &accel).expect("preprocess");
         let mut rng = ChaCha20Rng::seed_from_u64(7);
         let proof = prove(&accel, &pk, &circ, &mut rng).expect("prove");

@@ -69,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = doppio_plonk::sample::circuit(log);
     println!("circuit: {} gates, domain 2^{log}, built in {:.2?}", c.num_gates(), start.elapsed());
     let start = Instant::now();
-    let srs = Srs::insecure_dev(c.domain_size() + 2, 1);
+    let srs = Srs::insecure_dev(doppio_plonk::srs_degree(c.domain_size()), 1);
     println!("dev SRS: {:.2?}", start.elapsed());
     let start = Instant::now();
     let (pk, vk) = preprocess(&srs, &c, &accel)?;

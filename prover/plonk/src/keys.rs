@@ -18,7 +18,7 @@ use crate::{
     circuit::{Circuit, NUM_SELECTORS, NUM_WIRES},
     error::PlonkError,
     poly::{powers, root_of_unity},
-    prover::{QUOTIENT_COSETS, quotient_offsets},
+    prover::{QUOTIENT_COSETS, quotient_len, quotient_offsets, srs_degree},
     transcript::{field_bytes, point_bytes},
 };
 
@@ -210,7 +210,7 @@ impl ProvingKey {
                 "selector or permutation polynomials of the wrong size",
             ));
         }
-        if self.powers.len() != n + 3 || self.powers[0] != self.vk.g {
+        if self.powers.len() != quotient_len(n) || self.powers[0] != self.vk.g {
             return Err(PlonkError::MalformedKey("SRS powers do not match the domain or [1]₁"));
         }
         Ok(n)
@@ -294,8 +294,9 @@ fn permutation_evals(circuit: &Circuit, n: usize, omega_powers: &[Fr]) -> Vec<Ve
 
 /// Turns a circuit into its proving and verifying keys, committing on `accel`.
 ///
-/// The SRS must hold `n + 3` powers for a domain of `n` rows (wires and the quotient
-/// pieces are blinded up to degree `n + 2`); fewer is [`doppio_kzg::KzgError::SrsTooSmall`].
+/// The SRS must hold `5n + 8` powers for a domain of `n` rows ([`crate::srs_degree`]: the
+/// quotient is committed to in one piece of degree `5n + 7`); fewer is
+/// [`doppio_kzg::KzgError::SrsTooSmall`], naming the degree and the powers needed.
 pub fn preprocess(
     srs: &Srs,
     circuit: &Circuit,
@@ -305,7 +306,7 @@ pub fn preprocess(
     if n > MAX_DOMAIN {
         return Err(PlonkError::CircuitTooLarge { domain: n, max: MAX_DOMAIN });
     }
-    let commit_key = srs.commit_key(n + 2, accel)?;
+    let commit_key = srs.commit_key(srs_degree(n), accel)?;
     let omega_powers = powers(root_of_unity(n), n);
     let rows: Vec<[Fr; NUM_SELECTORS]> =
         (0..n).into_par_iter().map(|i| circuit.row(i).selectors.to_array()).collect();

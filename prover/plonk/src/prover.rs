@@ -21,8 +21,18 @@ use crate::{
     transcript::Transcript,
 };
 
-/// Number of quotient pieces: the quotient has degree below `5(n + 2)`.
-pub const QUOTIENT_PIECES: usize = 5;
+/// Coefficients of the quotient `t` for a domain of `n` rows: its numerator has degree
+/// `6n + 7` (`z` of degree `n + 2` times five wires of degree `n + 1`), so `t` has degree
+/// `5n + 7`.
+pub const fn quotient_len(n: usize) -> usize {
+    5 * n + 8
+}
+
+/// The largest degree the SRS must commit to for a domain of `n` rows: the quotient's
+/// `5n + 7` (it is committed to in one piece), so the SRS holds `5n + 8` powers.
+pub const fn srs_degree(n: usize) -> usize {
+    quotient_len(n) - 1
+}
 
 /// Cosets of size `n` the quotient is evaluated on: its degree is below `6n`.
 pub(crate) const QUOTIENT_COSETS: usize = 6;
@@ -34,8 +44,8 @@ pub struct Proof {
     pub wire_comms: [G1Affine; NUM_WIRES],
     /// Commitment to the permutation product `z`.
     pub z_comm: G1Affine,
-    /// Commitments to the quotient pieces `t₀ … t₄`.
-    pub quotient_comms: [G1Affine; QUOTIENT_PIECES],
+    /// Commitment to the quotient `t`, in one piece.
+    pub quotient_comm: G1Affine,
     /// `wⱼ(ζ)`.
     pub wire_evals: [Fr; NUM_WIRES],
     /// `σⱼ(ζ)` for `j < 4`.
@@ -56,8 +66,8 @@ pub(crate) struct Linearisation {
     pub(crate) z: Fr,
     /// Multiplier of `σ₄`.
     pub(crate) sigma_last: Fr,
-    /// Multipliers of the quotient pieces.
-    pub(crate) quotient: [Fr; QUOTIENT_PIECES],
+    /// Multiplier of the quotient: `−Z_H(ζ)`.
+    pub(crate) quotient: Fr,
     /// `Π_{j<4} (w̄ⱼ + β·σ̄ⱼ + γ)`.
     pub(crate) sigma_product: Fr,
 }
@@ -100,14 +110,7 @@ pub(crate) fn linearisation(
     ];
     let id_product: Fr = (0..NUM_WIRES).map(|j| w[j] + beta * k[j] * zeta + gamma).product();
     let sigma_product: Fr = (0..NUM_WIRES - 1).map(|j| w[j] + beta * sigma[j] + gamma).product();
-    let zeta_n = zeta.pow([n as u64]);
-    let stride = zeta.pow([(n + 2) as u64]);
-    let mut quotient = [Fr::zero(); QUOTIENT_PIECES];
-    let mut factor = -(zeta_n - Fr::one());
-    for q in quotient.iter_mut() {
-        *q = factor;
-        factor *= stride;
-    }
+    let quotient = Fr::one() - zeta.pow([n as u64]);
     Linearisation {
         selectors,
         z: alpha * id_product + alpha.square() * l0,
@@ -205,15 +208,15 @@ impl<'a> Prover<'a> {
         let alpha = transcript.challenge();
 
         clock.lap();
-        // Round 3: the quotient, split into blinded pieces.
+        // Round 3: the quotient, committed to in one piece (the wires and z are blinded,
+        // so t needs no blinding of its own).
         let mut pi = vec![Fr::zero(); n];
         pi[..inputs.len()].copy_from_slice(inputs);
         self.accel.ntt(&mut pi, NttDirection::Inverse, Coset::None)?;
         let ch = Challenges { beta, gamma, alpha, zeta: Fr::zero() };
         let t = self.quotient(&wires, &z, &pi, &ch)?;
-        let pieces = self.split_quotient(t, rng);
-        let quotient_comms = self.ck.commit_batch(self.accel, &as_refs(&pieces))?;
-        transcript.append_points(&quotient_comms);
+        let quotient_comm = self.ck.commit(self.accel, &t)?;
+        transcript.append_point(&quotient_comm);
         let zeta = transcript.challenge();
         let ch = Challenges { zeta, ..ch };
 
@@ -233,7 +236,7 @@ impl<'a> Prover<'a> {
         // Round 5: openings.
         let l0 = lagrange_first(n, zeta);
         let lin = linearisation(n, &self.pk.vk.k, &ch, &wire_evals, &sigma_evals, z_shift_eval, l0);
-        let mut combined = self.linearisation_poly(&lin, &z, &pieces);
+        let mut combined = self.linearisation_poly(&lin, &z, &t);
         let mut power = Fr::one();
         for p in at_zeta {
             power *= v;
@@ -247,7 +250,7 @@ impl<'a> Prover<'a> {
         Ok(Proof {
             wire_comms: wire_comms.try_into().expect("5 wire commitments"),
             z_comm,
-            quotient_comms: quotient_comms.try_into().expect("5 quotient commitments"),
+            quotient_comm,
             wire_evals,
             sigma_evals,
             z_shift_eval,
@@ -296,7 +299,7 @@ impl<'a> Prover<'a> {
         Ok(z)
     }
 
-    /// The quotient's coefficients (zero from `5(n + 2)` on).
+    /// The quotient's [`quotient_len`] coefficients.
     ///
     /// `t` has degree below `6n`, so its values on six cosets `oⱼ·H` determine it: an
     /// inverse NTT on coset `j` gives `t mod (Xⁿ − cⱼ) = Σₖ cⱼᵏ·tₖ` (`cⱼ = oⱼⁿ`, `tₖ` the
@@ -353,39 +356,20 @@ impl<'a> Prover<'a> {
         drop((dynamic, fixed));
         let cs: Vec<Fr> = offsets.iter().map(|o| o.pow([n as u64])).collect();
         let inv = vandermonde_inverse(&cs);
-        let mut t = vec![Fr::zero(); (QUOTIENT_COSETS * n).max(QUOTIENT_PIECES * (n + 2))];
-        t[..QUOTIENT_COSETS * n].par_chunks_mut(n).zip(inv.par_iter()).for_each(|(tk, row)| {
+        let mut t = vec![Fr::zero(); QUOTIENT_COSETS * n];
+        t.par_chunks_mut(n).zip(inv.par_iter()).for_each(|(tk, row)| {
             for (j, block) in blocks.iter().enumerate() {
                 tk.iter_mut().zip(block).for_each(|(t, f)| *t += row[j] * f);
             }
         });
-        debug_assert!(
-            t[QUOTIENT_PIECES * (n + 2)..].iter().all(|c| c.is_zero()),
-            "quotient degree"
-        );
+        debug_assert!(t[quotient_len(n)..].iter().all(|c| c.is_zero()), "quotient degree");
+        t.truncate(quotient_len(n));
         Ok(t)
     }
 
-    /// Pieces `t₀ … t₄` of `n + 2` coefficients each, then blinded: `t'ⱼ = tⱼ + bⱼ·X^(n+2) − bⱼ₋₁`,
-    /// which leaves `Σ X^(j(n+2))·t'ⱼ = t`.
-    fn split_quotient<R: RngCore>(&self, t: Vec<Fr>, rng: &mut R) -> Vec<Vec<Fr>> {
-        let stride = self.n + 2;
-        let b = random_vec(rng, QUOTIENT_PIECES - 1);
-        (0..QUOTIENT_PIECES)
-            .map(|j| {
-                let mut piece = t[j * stride..(j + 1) * stride].to_vec();
-                piece.push(b.get(j).copied().unwrap_or_default());
-                if j > 0 {
-                    piece[0] -= b[j - 1];
-                }
-                piece
-            })
-            .collect()
-    }
-
-    /// `r(X)`: selectors, `z`, `σ₄` and the quotient pieces with the linearisation scalars.
-    fn linearisation_poly(&self, lin: &Linearisation, z: &[Fr], pieces: &[Vec<Fr>]) -> Vec<Fr> {
-        let mut r = vec![Fr::zero(); self.n + 3];
+    /// `r(X)`: selectors, `z`, `σ₄` and the quotient with the linearisation scalars.
+    fn linearisation_poly(&self, lin: &Linearisation, z: &[Fr], t: &[Fr]) -> Vec<Fr> {
+        let mut r = vec![Fr::zero(); quotient_len(self.n)];
         let mut terms: Vec<(Fr, &[Fr])> = lin
             .selectors
             .iter()
@@ -394,7 +378,7 @@ impl<'a> Prover<'a> {
             .collect();
         terms.push((lin.z, z));
         terms.push((lin.sigma_last, &self.pk.sigmas[NUM_WIRES - 1]));
-        terms.extend(lin.quotient.iter().copied().zip(pieces.iter().map(|p| p.as_slice())));
+        terms.push((lin.quotient, t));
         r.par_iter_mut().enumerate().for_each(|(i, out)| {
             *out = terms.iter().filter_map(|(s, p)| p.get(i).map(|c| *s * c)).sum();
         });
@@ -521,7 +505,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         let c = circuit(&mut rng);
         let accel = Accel::cpu().unwrap();
-        let srs = Srs::insecure_dev(c.domain_size() + 2, 1);
+        let srs = Srs::insecure_dev(srs_degree(c.domain_size()), 1);
         let (pk, _) = preprocess(&srs, &c, &accel).unwrap();
         let prover = Prover::new(&accel, &pk, &c, pk.domain_size());
         let n = prover.n;
@@ -543,7 +527,8 @@ mod tests {
         pi[..2].copy_from_slice(&c.public_inputs());
         accel.ntt(&mut pi, NttDirection::Inverse, Coset::None).unwrap();
         let t = prover.quotient(&wires, &z, &pi, &ch).unwrap();
-        assert!(t[5 * (n + 2)..].iter().all(|c| c.is_zero()));
+        assert_eq!(t.len(), quotient_len(n));
+        assert!(!t[quotient_len(n) - 1].is_zero(), "t has degree 5n + 7, no less");
 
         let x = Fr::rand(&mut rng);
         let w: [Fr; NUM_WIRES] = std::array::from_fn(|j| evaluate(&wires[j], x));
@@ -559,12 +544,5 @@ mod tests {
             gate_value(&q, &w, evaluate(&pi, x)) + ch.alpha * perm + ch.alpha.square() * boundary;
         let zh = x.pow([n as u64]) - Fr::one();
         assert_eq!(evaluate(&t, x) * zh, numerator);
-
-        // The blinded pieces recombine to t.
-        let pieces = prover.split_quotient(t.clone(), &mut rng);
-        let stride = x.pow([(n + 2) as u64]);
-        let recombined =
-            pieces.iter().rev().fold(Fr::zero(), |acc, p| acc * stride + evaluate(p, x));
-        assert_eq!(recombined, evaluate(&t, x));
     }
 }

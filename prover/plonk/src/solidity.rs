@@ -11,7 +11,7 @@ use crate::{
     error::PlonkError,
     keys::{VerifyingKey, coset_constants, g2_bytes},
     poly::root_of_unity,
-    prover::{Proof, QUOTIENT_PIECES},
+    prover::Proof,
     transcript::field_bytes,
 };
 
@@ -28,9 +28,9 @@ pub const SELECTOR_NAMES: [&str; 13] = [
 pub const SOLIDITY_KEY_WORDS: usize = 50;
 
 /// Words of a proof in the Solidity verifier's calldata layout: the 5 wire commitments,
-/// `[z]`, the 5 quotient commitments (each `x, y`), `w̄₀ … w̄₄`, `σ̄₀ … σ̄₃`, `z̄ω`, then `W`
-/// and `W'` — the order the transcript reads them.
-pub const SOLIDITY_PROOF_WORDS: usize = 36;
+/// `[z]`, `[t]` (each `x, y`), `w̄₀ … w̄₄`, `σ̄₀ … σ̄₃`, `z̄ω`, then `W` and `W'` — the order
+/// the transcript reads them.
+pub const SOLIDITY_PROOF_WORDS: usize = 28;
 
 /// A big-endian word as a canonical element of `F` (below its modulus), or an error
 /// naming `what`.
@@ -78,7 +78,7 @@ fn point_words(p: &G1Affine) -> [[u8; 32]; 2] {
 impl Proof {
     /// The proof in the Solidity verifier's calldata layout ([`SOLIDITY_PROOF_WORDS`]).
     pub fn solidity_words(&self) -> Vec<[u8; 32]> {
-        let points = self.wire_comms.iter().chain([&self.z_comm]).chain(&self.quotient_comms);
+        let points = self.wire_comms.iter().chain([&self.z_comm, &self.quotient_comm]);
         let mut words: Vec<[u8; 32]> = points.flat_map(point_words).collect();
         let evals = self.wire_evals.iter().chain(&self.sigma_evals).chain([&self.z_shift_eval]);
         words.extend(evals.map(field_bytes));
@@ -98,14 +98,10 @@ impl Proof {
             )));
         }
         let point = |i: usize, what: &str| g1_from_words(&words[2 * i], &words[2 * i + 1], what);
-        let eval = |i: usize, what: &str| canonical::<Fr>(&words[22 + i], what);
+        let eval = |i: usize, what: &str| canonical::<Fr>(&words[14 + i], what);
         let mut wire_comms = [G1Affine::identity(); NUM_WIRES];
         for (j, c) in wire_comms.iter_mut().enumerate() {
             *c = point(j, &format!("wire commitment {j}"))?;
-        }
-        let mut quotient_comms = [G1Affine::identity(); QUOTIENT_PIECES];
-        for (j, c) in quotient_comms.iter_mut().enumerate() {
-            *c = point(6 + j, &format!("quotient commitment {j}"))?;
         }
         let mut wire_evals = [Fr::zero(); NUM_WIRES];
         for (j, e) in wire_evals.iter_mut().enumerate() {
@@ -119,12 +115,12 @@ impl Proof {
         Ok(Proof {
             wire_comms,
             z_comm: point(5, "permutation product commitment")?,
-            quotient_comms,
+            quotient_comm: point(6, "quotient commitment")?,
             wire_evals,
             sigma_evals,
             z_shift_eval: eval(9, "shifted permutation product evaluation")?,
-            opening: tail(32, "opening proof")?,
-            shift_opening: tail(34, "shifted opening proof")?,
+            opening: tail(24, "opening proof")?,
+            shift_opening: tail(26, "shifted opening proof")?,
         })
     }
 }

@@ -30,7 +30,7 @@ pub(crate) fn replay(vk: &VerifyingKey, inputs: &[Fr], proof: &Proof) -> Replaye
     let gamma = t.challenge();
     t.append_point(&proof.z_comm);
     let alpha = t.challenge();
-    t.append_points(&proof.quotient_comms);
+    t.append_point(&proof.quotient_comm);
     let zeta = t.challenge();
     t.append_fields(&proof.wire_evals);
     t.append_fields(&proof.sigma_evals);
@@ -114,7 +114,7 @@ pub fn verify(vk: &VerifyingKey, public_inputs: &[Fr], proof: &Proof) -> Result<
     vk.selector_comms.iter().zip(lin.selectors).for_each(|(b, s)| push(*b, s));
     push(proof.z_comm, lin.z + u);
     push(vk.sigma_comms[NUM_WIRES - 1], lin.sigma_last);
-    proof.quotient_comms.iter().zip(lin.quotient).for_each(|(b, s)| push(*b, s));
+    push(proof.quotient_comm, lin.quotient);
     // Batched at ζ with powers of v: r, w₀ … w₄, σ₀ … σ₃.
     let mut value = -c0;
     let mut power = Fr::one();

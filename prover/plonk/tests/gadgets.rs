@@ -63,7 +63,7 @@ fn a_scalar_multiplication_proof_verifies_and_a_wrong_result_is_named() {
     c.enforce_equal(kp.x, x).unwrap();
     c.enforce_equal(kp.y, y).unwrap();
     let accel = Accel::cpu().unwrap();
-    let srs = Srs::insecure_dev(c.domain_size() + 2, 3);
+    let srs = Srs::insecure_dev(doppio_plonk::srs_degree(c.domain_size()), 3);
     let (pk, vk) = preprocess(&srs, &c, &accel).unwrap();
     let proof = prove(&accel, &pk, &c, &mut rng).unwrap();
     verify(&vk, &[want.x, want.y], &proof).unwrap();

@@ -10,7 +10,7 @@ use doppio_accel::Accel;
 use doppio_kzg::{KzgError, Srs};
 use doppio_plonk::{
     Circuit, CircuitError, GateKind, PlonkError, Proof, ProvingKey, Selectors, VerifyingKey,
-    preprocess, prove, verify,
+    preprocess, prove, srs_degree, verify,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -132,7 +132,7 @@ fn random_circuit_with_outputs(
 
 fn setup(c: &Circuit, seed: u64) -> (ProvingKey, VerifyingKey, Proof) {
     let accel = accel();
-    let srs = Srs::insecure_dev(c.domain_size() + 2, 7);
+    let srs = Srs::insecure_dev(srs_degree(c.domain_size()), 7);
     c.check_satisfied().expect("the test circuit is satisfied");
     let (pk, vk) = preprocess(&srs, c, &accel).expect("preprocess");
     let proof = prove(&accel, &pk, c, &mut rng(seed)).expect("prove");
@@ -191,9 +191,6 @@ fn every_tampered_proof_element_is_rejected() {
         bump(&mut p.wire_comms[i]);
         tampered.push(p);
         let mut p = proof.clone();
-        bump(&mut p.quotient_comms[i]);
-        tampered.push(p);
-        let mut p = proof.clone();
         p.wire_evals[i] += Fr::one();
         tampered.push(p);
     }
@@ -206,6 +203,9 @@ fn every_tampered_proof_element_is_rejected() {
     bump(&mut p.z_comm);
     tampered.push(p);
     let mut p = proof.clone();
+    bump(&mut p.quotient_comm);
+    tampered.push(p);
+    let mut p = proof.clone();
     p.z_shift_eval += Fr::one();
     tampered.push(p);
     let mut p = proof.clone();
@@ -214,7 +214,7 @@ fn every_tampered_proof_element_is_rejected() {
     let mut p = proof.clone();
     bump(&mut p.shift_opening);
     tampered.push(p);
-    assert_eq!(tampered.len(), 23);
+    assert_eq!(tampered.len(), 19);
     for (i, p) in tampered.iter().enumerate() {
         assert!(matches!(verify(&vk, &inputs, p), Err(PlonkError::InvalidProof(_))), "element {i}");
     }
@@ -230,7 +230,7 @@ fn a_proof_fails_under_another_circuits_key() {
     assert!(matches!(verify(&vk_b, &a.public_inputs(), &proof), Err(PlonkError::InvalidProof(_))));
     // A key over another SRS (another τ) rejects it too.
     let accel = accel();
-    let other_srs = Srs::insecure_dev(a.domain_size() + 2, 8);
+    let other_srs = Srs::insecure_dev(srs_degree(a.domain_size()), 8);
     let (_, vk_other) = preprocess(&other_srs, &a, &accel).unwrap();
     assert!(matches!(
         verify(&vk_other, &a.public_inputs(), &proof),
@@ -299,12 +299,18 @@ fn variables_of_another_circuit_are_refused() {
 fn a_too_small_srs_is_a_typed_error() {
     let c = random_circuit(100, 1, 10);
     let n = c.domain_size();
-    let srs = Srs::insecure_dev(n + 1, 7);
+    // Enough for the wires and z (n + 3 powers), not for the quotient in one piece.
+    let srs = Srs::insecure_dev(5 * n + 6, 7);
     let err = preprocess(&srs, &c, &accel()).unwrap_err();
     assert_eq!(
         err,
-        PlonkError::Kzg(KzgError::SrsTooSmall { degree: n + 2, needed: n + 3, available: n + 2 })
+        PlonkError::Kzg(KzgError::SrsTooSmall {
+            degree: 5 * n + 7,
+            needed: 5 * n + 8,
+            available: 5 * n + 7
+        })
     );
+    assert_eq!(srs_degree(n), 5 * n + 7);
 }
 
 #[test]
@@ -354,8 +360,8 @@ fn keys_and_proofs_round_trip_through_serialisation() {
     // A proof made with the deserialised proving key verifies under the deserialised key.
     let proof3 = prove(&accel(), &pk2, &c, &mut rng(13)).unwrap();
     verify(&vk2, &c.public_inputs(), &proof3).unwrap();
-    // Proof size: 13 compressed G1 points and 10 field elements.
-    assert_eq!(proof.compressed_size(), 13 * 32 + 10 * 32);
+    // Proof size: 9 compressed G1 points (the quotient in one) and 10 field elements.
+    assert_eq!(proof.compressed_size(), 9 * 32 + 10 * 32);
 }
 
 #[test]
@@ -420,7 +426,7 @@ fn the_key_digest_and_a_seeded_proof_are_pinned() {
     );
     assert_eq!(
         hex(&Keccak256::digest(&bytes)),
-        "ad4098a1136c11926c2182f3810c1d52de2e7ab69a7dbf7d6fc5ee30033d853f"
+        "97028459c2c3a344f1f5a1379511cbce0fc7de9a887fc3c3f31a06fe4a14cd0e"
     );
 }
 
@@ -445,7 +451,7 @@ fn malformed_verifying_keys_are_refused() {
     assert!(ProvingKey::deserialize_compressed(&bytes[..bytes.len() - 32]).is_err());
 }
 
-/// The prover's MSMs and NTTs all go through the acceleration layer: 13 commitments in
+/// The prover's MSMs and NTTs all go through the acceleration layer: 9 commitments in
 /// 4 calls, and 5 + 5 + 1 + 1 + 6·(|coset batch| + 1) transforms in 16 calls.
 #[test]
 fn the_prover_runs_its_msms_and_ntts_on_the_layer() {
@@ -458,9 +464,9 @@ fn the_prover_runs_its_msms_and_ntts_on_the_layer() {
     let calls = |op: Op| {
         accel.metrics().snapshot().iter().filter(|m| m.op == op).map(|m| m.calls).sum::<u64>()
     };
-    // Wires, quotient pieces and openings in batches; z alone.
-    assert_eq!(calls(Op::MsmBatchPrepared), 3);
-    assert_eq!(calls(Op::Msm), 1);
+    // Wires and openings in batches; z and the quotient alone.
+    assert_eq!(calls(Op::MsmBatchPrepared), 2);
+    assert_eq!(calls(Op::Msm), 2);
     // z, PI and the quotient's 6 interpolations alone; wires, σ and the 6 cosets in batches.
     assert_eq!(calls(Op::Ntt), 8);
     assert_eq!(calls(Op::NttBatch), 8);
