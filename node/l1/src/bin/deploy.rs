@@ -42,11 +42,13 @@ struct Args {
     /// Where to write the dev table's JSON (for the relay and the prover).
     #[arg(long, requires = "dev_stake_table")]
     write_stake_table: Option<PathBuf>,
-    /// Genesis light-client view, height and block commitment root (decimal or 0x).
+    /// Genesis light-client view.
     #[arg(long, default_value_t = 0)]
     genesis_view: u64,
+    /// Genesis block height.
     #[arg(long, default_value_t = 0)]
     genesis_height: u64,
+    /// Genesis block-commitment root (decimal or 0x hex, below the BN254 scalar order).
     #[arg(long, default_value = "0")]
     genesis_root: alloy::primitives::U256,
     /// Entries of LightClient's history ring.
