@@ -75,3 +75,63 @@ pub struct SignedStateBundle {
     /// The stake needed (decimal).
     pub threshold: String,
 }
+
+/// Why a signature could not be handed to the relay.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The state's view or height does not fit `u64`, or the message is malformed.
+    #[error("state: {0}")]
+    State(String),
+    /// The relay could not be reached.
+    #[error("relay {url}: {source}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// The error.
+        source: reqwest::Error,
+    },
+    /// The relay refused the signature (its status and `error` text).
+    #[error("relay refused the signature: {status}: {message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The relay's message.
+        message: String,
+    },
+}
+
+/// The request a node sends after a decide: its signature on `state` with its state key.
+pub fn sign_state(
+    key: &doppio_light_client::SchnorrSigningKey,
+    state: &LightClientState,
+) -> Result<StateSignatureRequest, SubmitError> {
+    Ok(StateSignatureRequest {
+        key: key.ver_key(),
+        state: StateJson::from_state(state).map_err(|e| SubmitError::State(e.to_string()))?,
+        signature: key.sign(&state.to_fields()).map_err(|e| SubmitError::State(e.to_string()))?,
+    })
+}
+
+/// POSTs `req` to the relay at `relay_url` (its base URL, e.g. `http://host:8083/`).
+/// A 409 (the relay already has a newer bundle) is a refusal like any other 4xx; a node
+/// may log and drop it.
+pub async fn post_state_signature(
+    http: &reqwest::Client,
+    relay_url: &str,
+    req: &StateSignatureRequest,
+) -> Result<(), SubmitError> {
+    let url = format!("{}/api/state", relay_url.trim_end_matches('/'));
+    let response = http
+        .post(&url)
+        .json(req)
+        .send()
+        .await
+        .map_err(|source| SubmitError::Http { url: url.clone(), source })?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    let message = body["error"].as_str().unwrap_or_default().to_string();
+    Err(SubmitError::Refused { status: status.as_u16(), message })
+}

@@ -25,20 +25,17 @@ use doppio_light_client::{
     state::LightClientState,
 };
 use doppio_state_prover::{
-    StateJson, StateSignatureRequest, SyncOutcome,
+    StateJson, StateSignatureRequest, SubmitError, SyncOutcome, post_state_signature,
     prover::{ProverConfig, StateProver, serve_metrics},
     relay::{Relay, RelayError, serve},
+    sign_state,
 };
 use serde_json::Value;
 
 const SEED: u64 = 77;
 
 fn request(key: &SchnorrSigningKey, state: &LightClientState) -> StateSignatureRequest {
-    StateSignatureRequest {
-        key: key.ver_key(),
-        state: StateJson::from_state(state).unwrap(),
-        signature: key.sign(&state.to_fields()).unwrap(),
-    }
+    sign_state(key, state).unwrap()
 }
 
 async fn start_relay(table: &DevStakeTable, max_states: usize) -> String {
@@ -122,9 +119,12 @@ async fn relay_serves_a_bundle_only_for_known_keys_valid_signatures_and_enough_s
     assert_eq!(bundle["signatures"].as_array().unwrap().len(), 3);
     assert_eq!(bundle["state"]["block_height"], 5);
 
-    // A state older than the bundle: 409.
+    // A state older than the bundle: 409, which the node-side client reports typed.
     let (status, body) = post(&url, &json(&request(&keys[3], &dev_state(SEED, 0)))).await;
     assert_eq!(status, 409, "{body}");
+    let old = request(&keys[3], &dev_state(SEED, 0));
+    let err = post_state_signature(&reqwest::Client::new(), &url, &old).await.unwrap_err();
+    assert!(matches!(err, SubmitError::Refused { status: 409, .. }), "{err}");
 }
 
 #[test]
@@ -159,11 +159,14 @@ async fn stored(l1: &DevL1, address: Address) -> LightClient::LightClientState {
     LightClient::new(address, l1.provider()).finalizedState().call().await.unwrap()
 }
 
+/// Every node of the table signs `state` and posts it as the sequencer will.
 async fn sign_all(url: &str, table: &DevStakeTable, state: &LightClientState) {
+    let http = reqwest::Client::new();
     for k in table.signing_keys() {
-        let body = serde_json::to_string(&request(k, state)).unwrap();
-        assert_eq!(post(url, &body).await.0, 200);
+        post_state_signature(&http, url, &request(k, state)).await.unwrap();
     }
+    // Again: the relay answers, without counting them twice.
+    post_state_signature(&http, url, &request(&table.signing_keys()[0], state)).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
