@@ -143,3 +143,49 @@ async fn follows_the_head_through_an_outage() -> anyhow::Result<()> {
     assert!(seen, "the follower resumed after the outage");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_binary_writes_addresses_of_deployed_contracts() -> anyhow::Result<()> {
+    let Some(l1) = start("deploy binary").await else { return Ok(()) };
+    let dir = tempfile::tempdir()?;
+    let (env, table) = (dir.path().join("deployment.env"), dir.path().join("stake-table.json"));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_deploy"))
+        .args(["--l1-provider-url", l1.url().as_str(), "--dev-stake-table", "4"])
+        .arg("--write-stake-table")
+        .arg(&table)
+        .arg("--out")
+        .arg(&env)
+        .env_remove("ESPRESSO_SEQUENCER_L1_PROVIDER")
+        .status()?;
+    assert!(status.success());
+    let text = std::fs::read_to_string(&env)?;
+    let address = |name: &str| -> Address {
+        let line = text.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).unwrap();
+        line.parse().unwrap()
+    };
+    let provider = l1.provider();
+    for name in
+        ["ESPRESSO_SEQUENCER_FEE_CONTRACT_ADDRESS", "ESPRESSO_SEQUENCER_LIGHT_CLIENT_ADDRESS"]
+    {
+        assert!(!provider.get_code_at(address(name)).await?.is_empty(), "{name} has code");
+    }
+    // The written table is the one LightClient holds.
+    let table =
+        doppio_light_client::table::StakeTable::from_json(&std::fs::read_to_string(&table)?)?;
+    let lc = doppio_contracts::bindings::LightClient::new(
+        address("ESPRESSO_SEQUENCER_LIGHT_CLIENT_ADDRESS"),
+        &provider,
+    );
+    let stored = lc.stakeTableState().call().await?;
+    assert_eq!(stored, doppio_l1::deploy::sol_stake_table(&table.state()));
+    assert_eq!(table.entries().len(), 4);
+
+    // A missing stake-table file fails, naming it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_deploy"))
+        .args(["--l1-provider-url", l1.url().as_str(), "--stake-table", "/nonexistent.json"])
+        .env("RUST_BACKTRACE", "0")
+        .output()?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.json"));
+    Ok(())
+}
