@@ -308,6 +308,22 @@ impl L1Client {
         rx
     }
 
+    /// What a header credits to fee accounts when its finalized L1 block moves from
+    /// `previous` to `finalized`: the deposits in blocks `previous + 1 ..= finalized`
+    /// (nothing when it does not move).
+    pub async fn fee_credits(
+        &self,
+        fee_contract: Address,
+        previous: u64,
+        finalized: u64,
+    ) -> Result<std::collections::BTreeMap<Address, U256>, L1Error> {
+        if finalized <= previous {
+            return Ok(Default::default());
+        }
+        let deposits = self.deposits(fee_contract, previous + 1, finalized).await?;
+        Ok(deposits.credits(previous, finalized))
+    }
+
     /// `FeeContract` `Deposit` events in blocks `from..=to`, read in requests of at most
     /// `events_max_block_range` blocks each.
     pub async fn deposits(

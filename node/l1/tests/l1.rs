@@ -83,6 +83,9 @@ async fn deposits_in_bounded_ranges_with_a_dead_url_first() -> anyhow::Result<()
     assert_eq!(credits[&bob], milli * U256::from(3));
     assert_eq!(deposits.credits(blocks[2], head)[&bob], milli * U256::from(7));
     assert!(!deposits.credits(blocks[2], head).contains_key(&alice));
+    let fee = deployment.fee_contract;
+    assert_eq!(client.fee_credits(fee, 0, blocks[2]).await?, credits);
+    assert_eq!(client.fee_credits(fee, blocks[3], blocks[3]).await?.len(), 0, "no move, no credit");
 
     let err = client.deposits(deployment.fee_contract, 5, 4).await.expect_err("a reversed range");
     assert!(matches!(err, L1Error::BadRange { .. }), "{err}");
