@@ -12,6 +12,7 @@ use crate::{
     SchnorrSigningKey,
     circuit::{LightClientError, StateUpdate, prove_state_update},
     state::{LightClientState, StakeTableEntry, StakeTableState, stake_table_state},
+    table::StakeTable,
 };
 
 /// A stake table of `len` entries whose Schnorr keys derive from `seed`, padded to
@@ -54,6 +55,22 @@ impl DevStakeTable {
     /// The entries.
     pub fn entries(&self) -> &[StakeTableEntry] {
         &self.entries
+    }
+
+    /// The state signing keys, in table order (insecure: derived from a public seed).
+    pub fn signing_keys(&self) -> &[SchnorrSigningKey] {
+        &self.keys
+    }
+
+    /// The stake the signers must reach.
+    pub fn threshold(&self) -> u128 {
+        self.threshold
+    }
+
+    /// The table as a checked [`StakeTable`] (what the relay, the prover and `deploy` read).
+    pub fn table(&self) -> StakeTable {
+        StakeTable::new(self.entries.clone(), self.capacity, self.threshold)
+            .expect("a dev table is valid")
     }
 
     /// The stake-table state every update is verified against.

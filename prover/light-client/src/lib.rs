@@ -6,6 +6,7 @@ pub mod gadgets;
 pub mod poseidon;
 pub mod schnorr;
 pub mod state;
+pub mod table;
 pub mod tagged;
 
 pub use ark_bn254::Fr as Field;
