@@ -21,7 +21,6 @@ use doppio_storage::{PruningArgs, PruningConfig, StorageConfig, StorageFsArgs, S
 use crate::{
     api::DEFAULT_MAX_CONNECTIONS,
     mempool::{DEFAULT_MAX_BYTES, DEFAULT_MAX_TRANSACTIONS},
-    node::{DEFAULT_VID_SHARES, DEFAULT_VID_THRESHOLD},
 };
 
 /// Default genesis file, relative to the working directory.
@@ -97,14 +96,6 @@ pub struct NodeArgs {
     /// Time between blocks.
     #[arg(long, env = "DOPPIO_BLOCK_INTERVAL", default_value = "1s", value_parser = parse_duration)]
     pub block_interval: Duration,
-
-    /// VID shares per block.
-    #[arg(long, env = "DOPPIO_VID_SHARES", default_value_t = DEFAULT_VID_SHARES)]
-    pub vid_shares: usize,
-
-    /// VID shares that recover a payload.
-    #[arg(long, env = "DOPPIO_VID_RECOVERY_THRESHOLD", default_value_t = DEFAULT_VID_THRESHOLD)]
-    pub vid_recovery_threshold: usize,
 
     /// Powers-of-Tau file (`.ptau`) for VID commitments; without it the node uses the
     /// insecure dev SRS and says so loudly.

@@ -5,8 +5,10 @@ use std::{net::SocketAddr, sync::Arc};
 use alloy_primitives::Address;
 use anyhow::Context;
 use doppio_accel::Accel;
-use doppio_keys::NodeKeys;
+use doppio_consensus::Committee;
+use doppio_keys::{NodeKeys, StakeTable, StakeTableEntry};
 use doppio_kzg::Srs;
+use doppio_network::{NetworkConfig, PeerId};
 use doppio_storage::{Storage, spawn_pruner};
 use doppio_types::Genesis;
 use doppio_vid::VidParams;
@@ -15,9 +17,25 @@ use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 use crate::{
     api::{self, ApiConfig},
     cli::Launch,
+    driver::{self, DriverConfig, Transport},
     mempool::MempoolConfig,
-    node::{Node, NodeConfig},
+    node::{Node, NodeConfig, vid_params_for},
 };
+
+/// The members of a network of several nodes and how to reach them.
+#[derive(Clone, Debug)]
+pub struct Membership {
+    /// The stake table, in order.
+    pub entries: Vec<StakeTableEntry>,
+    /// Which entries are DA members.
+    pub da: Vec<bool>,
+    /// Each entry's libp2p peer id.
+    pub peers: Vec<PeerId>,
+    /// This node's index.
+    pub index: usize,
+    /// The network (its member set is replaced by `peers`).
+    pub network: NetworkConfig,
+}
 
 /// Seed of the insecure dev SRS the node uses without `--srs-path`.
 pub const DEV_SRS_SEED: u64 = 0x0d0b_b10d;
@@ -76,12 +94,44 @@ pub async fn start(
     keys: NodeKeys,
     env: Vec<(String, String)>,
 ) -> anyhow::Result<RunningNode> {
+    start_with(launch, keys, env, None, DriverConfig::default()).await
+}
+
+/// The committee of `membership`, or of this node alone.
+fn committee(
+    membership: Option<&Membership>,
+    keys: &NodeKeys,
+    accel: &Accel,
+) -> anyhow::Result<(Committee, usize)> {
+    let (entries, da, index) = match membership {
+        Some(m) => (m.entries.clone(), m.da.clone(), m.index),
+        None => (vec![StakeTableEntry::new(&keys.staking, 1, keys.state.ver_key())], vec![true], 0),
+    };
+    let table = StakeTable::new(entries, accel).context("stake table")?;
+    let entry =
+        table.entries().get(index).context("this node's index is outside the stake table")?;
+    anyhow::ensure!(
+        entry.staking_key == keys.staking.public_key(),
+        "stake-table entry {index} is not this node's staking key"
+    );
+    Ok((Committee::new(table, &da, accel).context("committee")?, index))
+}
+
+/// Starts a node of the network `membership` describes (`None`: a network of this node
+/// alone), running consensus with `driver`.
+pub async fn start_with(
+    launch: &Launch,
+    keys: NodeKeys,
+    env: Vec<(String, String)>,
+    membership: Option<Membership>,
+    driver: DriverConfig,
+) -> anyhow::Result<RunningNode> {
     let args = &launch.node;
     let genesis = Genesis::from_file(&args.genesis_file)
         .with_context(|| format!("genesis file {}", args.genesis_file.display()))?;
     let accel = Accel::new(&args.accel).context("acceleration layer")?;
-    let vid =
-        VidParams::new(args.vid_shares, args.vid_recovery_threshold).context("VID parameters")?;
+    let (committee, index) = committee(membership.as_ref(), &keys, &accel)?;
+    let vid: VidParams = vid_params_for(committee.len()).context("VID parameters")?;
     let degree = vid.recovery_threshold;
     let srs = match &args.srs_path {
         Some(path) => Srs::from_ptau(path, degree, &accel)
@@ -90,6 +140,8 @@ pub async fn start(
     };
     let storage = Storage::open(&launch.storage).await.context("opening storage")?;
     let config = NodeConfig {
+        committee,
+        index,
         builder_account: builder_account(launch, &genesis),
         block_interval: args.block_interval,
         mempool: MempoolConfig {
@@ -134,9 +186,29 @@ pub async fn start(
             }
         }));
     }
+    let transport = match membership {
+        Some(m) => Some(start_network(&node, m).await?),
+        None => None,
+    };
     let stop = running.signal();
-    running.tasks.push(tokio::spawn(async move { node.run(stop).await }));
+    running.tasks.push(tokio::spawn(async move {
+        if let Err(e) = driver::run(node, transport, driver, stop).await {
+            tracing::error!("consensus stopped: {e}");
+        }
+    }));
     Ok(running)
+}
+
+/// Starts the libp2p network with the node's companion libp2p key, its metrics in the
+/// node's registry.
+async fn start_network(node: &Node, m: Membership) -> anyhow::Result<Transport> {
+    let mut config = m.network;
+    config.members = m.peers.iter().copied().collect();
+    let keypair = doppio_keys::peer::libp2p_keypair(&node.keys().staking);
+    let (handle, inbound) =
+        doppio_network::start(keypair, config).await.context("starting the network")?;
+    handle.metrics().register(node.metrics().registry()).context("network metrics")?;
+    Ok(Transport { handle, inbound, peers: m.peers })
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
