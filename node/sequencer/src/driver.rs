@@ -485,6 +485,9 @@ async fn decider(
                     tokio::time::timeout(Duration::from_secs(1), payloads.arrived.notified()).await;
             };
             payloads.payloads.lock().expect("payloads lock").remove(&commitment);
+            if let Err(e) = store_genesis_first(&node, &d, &empty).await {
+                tracing::error!("storing the genesis block failed: {e}");
+            }
             match node.apply_decided(block).await {
                 Ok(_) => {
                     let state = node.state().await.leaf_state();
@@ -496,6 +499,28 @@ async fn decider(
             }
         }
     }
+}
+
+/// A node that joined after the others certified genesis learns of it only as the
+/// parent of block 1, whose justify QC is genesis's certificate: it stores genesis with
+/// that certificate before block 1.
+async fn store_genesis_first(
+    node: &Node,
+    d: &DecidedLeaf,
+    empty: &(Payload, Dispersal),
+) -> Result<(), NodeError> {
+    if d.leaf.height() != 1 || node.storage().block_height().await? != 0 {
+        return Ok(());
+    }
+    let genesis = node.state().await.decided.leaf;
+    let qc = d.leaf.leaf.justify_qc.clone().ok_or_else(|| NodeError::NotExtending {
+        height: 1,
+        reason: "block 1 carries no certificate of genesis".into(),
+    })?;
+    let leaf = doppio_types::LeafQueryData::new(genesis, qc)
+        .map_err(|e| NodeError::NotExtending { height: 0, reason: e.to_string() })?;
+    let block = block_data(leaf, Some(empty.0.clone()), empty.1.clone(), node.index());
+    node.apply_decided(block).await.map(|_| ())
 }
 
 fn empty_dispersal(node: &Node) -> Result<(Payload, Dispersal), NodeError> {

@@ -8,7 +8,7 @@ use doppio_accel::Accel;
 use doppio_consensus::Committee;
 use doppio_keys::{NodeKeys, StakeTable, StakeTableEntry};
 use doppio_kzg::Srs;
-use doppio_network::{NetworkConfig, PeerId};
+use doppio_network::{NetworkConfig, NetworkHandle, PeerId};
 use doppio_storage::{Storage, spawn_pruner};
 use doppio_types::Genesis;
 use doppio_vid::VidParams;
@@ -46,6 +46,8 @@ pub struct RunningNode {
     pub node: Node,
     /// Where the API listens, if it runs.
     pub api: Option<SocketAddr>,
+    /// The consensus network, for a node of several members.
+    pub network: Option<NetworkHandle>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -157,7 +159,8 @@ pub async fn start_with(
     let max_body_bytes = api::body_limit(largest_block(&config.genesis));
     let node = Node::start(config, storage.clone()).await.context("starting the node")?;
     let (shutdown, _) = watch::channel(false);
-    let mut running = RunningNode { node: node.clone(), api: None, shutdown, tasks: Vec::new() };
+    let mut running =
+        RunningNode { node: node.clone(), api: None, network: None, shutdown, tasks: Vec::new() };
 
     if let Some(pruning) = launch.pruning {
         let pruner = spawn_pruner(storage, pruning);
@@ -190,6 +193,7 @@ pub async fn start_with(
         Some(m) => Some(start_network(&node, m).await?),
         None => None,
     };
+    running.network = transport.as_ref().map(|t| t.handle.clone());
     let stop = running.signal();
     running.tasks.push(tokio::spawn(async move {
         if let Err(e) = driver::run(node, transport, driver, stop).await {

@@ -96,3 +96,4 @@ pub async fn wait_for<T: serde::de::DeserializeOwned>(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+pub mod net;
