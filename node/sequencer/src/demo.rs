@@ -164,6 +164,7 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
             storage: StorageConfig::Sqlite { path: args.path.join(format!("node-{i}")) },
             pruning: None,
             modules: Modules::all(),
+            cluster: None,
         };
         let driver =
             DriverConfig { fetch_rate_limit: args.fetch_rate_limit, ..DriverConfig::default() };

@@ -8,7 +8,14 @@ use doppio_accel::Accel;
 use doppio_consensus::Committee;
 use doppio_keys::{NodeKeys, StakeTable, StakeTableEntry};
 use doppio_kzg::Srs;
-use doppio_network::{NetworkConfig, NetworkHandle, PeerId};
+use doppio_network::{
+    NetworkConfig, NetworkHandle, PeerId,
+    config::quic_multiaddr,
+    orchestrator::{
+        Registration,
+        client::{Backoff, OrchestratorClient},
+    },
+};
 use doppio_storage::{Storage, spawn_pruner};
 use doppio_types::Genesis;
 use doppio_vid::VidParams;
@@ -16,7 +23,7 @@ use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
     api::{self, ApiConfig},
-    cli::Launch,
+    cli::{ClusterArgs, Launch},
     driver::{self, DriverConfig, Transport},
     mempool::MempoolConfig,
     node::{Node, NodeConfig, vid_params_for},
@@ -96,7 +103,64 @@ pub async fn start(
     keys: NodeKeys,
     env: Vec<(String, String)>,
 ) -> anyhow::Result<RunningNode> {
-    start_with(launch, keys, env, None, DriverConfig::default()).await
+    let Some(cluster) = launch.cluster.as_ref().filter(|c| c.network.orchestrator_url.is_some())
+    else {
+        if launch.cluster.as_ref().is_some_and(|c| !c.network.libp2p_bootstrap_nodes.is_empty()) {
+            tracing::warn!(
+                "bootstrap nodes given without --orchestrator-url: the stake table comes from \
+                 the orchestrator, so this node runs a network of its own"
+            );
+        }
+        return start_with(launch, keys, env, None, DriverConfig::default()).await;
+    };
+    let membership = join_orchestrator(launch, cluster, &keys).await?;
+    let driver =
+        DriverConfig { fetch_rate_limit: cluster.fetch_rate_limit, ..DriverConfig::default() };
+    start_with(launch, keys, env, Some(membership), driver).await
+}
+
+/// Registers with the orchestrator and waits for the peer list: the stake table in
+/// registration order, this node's index, and the network with the others as bootstrap
+/// nodes (or those the command line names).
+async fn join_orchestrator(
+    launch: &Launch,
+    cluster: &ClusterArgs,
+    keys: &NodeKeys,
+) -> anyhow::Result<Membership> {
+    let net = &cluster.network;
+    let url = net.orchestrator_url.clone().context("no orchestrator URL")?;
+    let advertise = net.libp2p_advertise_address.as_ref().unwrap_or(&net.libp2p_bind_address);
+    let addr = advertise.resolve("--libp2p-advertise-address").await?;
+    anyhow::ensure!(
+        !addr.ip().is_unspecified() && addr.port() != 0,
+        "the orchestrator needs an address other nodes can dial: set --libp2p-advertise-address \
+         (the bind address is {addr})"
+    );
+    let api_port = launch.http.as_ref().map_or(crate::cli::DEFAULT_API_PORT, |h| h.port);
+    let api: reqwest::Url = format!("http://{}/", SocketAddr::new(addr.ip(), api_port)).parse()?;
+    let reg = Registration::new(
+        &keys.staking,
+        keys.state.ver_key(),
+        quic_multiaddr(addr),
+        cluster.stake,
+        cluster.is_da,
+        api,
+    );
+    let client = OrchestratorClient::new(url);
+    let (registered, peers) = client.join(&reg, Backoff::default()).await?;
+    tracing::info!(index = registered.index, nodes = peers.nodes.len(), "joined the network");
+    let mut args = net.clone();
+    if args.libp2p_bootstrap_nodes.is_empty() {
+        args.libp2p_bootstrap_nodes = peers.bootstrap_nodes().map_err(anyhow::Error::msg)?;
+    }
+    let network = args.into_config(&[] as &[&str], peers.members())?;
+    Ok(Membership {
+        entries: peers.stake_table_entries(),
+        da: peers.nodes.iter().map(|p| p.registration.da).collect(),
+        peers: peers.nodes.iter().map(|p| p.registration.peer_id).collect(),
+        index: registered.index,
+        network,
+    })
 }
 
 /// The committee of `membership`, or of this node alone.

@@ -68,6 +68,7 @@ pub fn launch(dir: &Path, node: NodeArgs) -> Launch {
         storage: StorageConfig::Sqlite { path: dir.join("db") },
         pruning: None,
         modules: Modules::all(),
+        cluster: None,
     }
 }
 
