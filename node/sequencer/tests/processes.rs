@@ -1,7 +1,9 @@
 //! Four `sequencer` processes join through an orchestrator (run in the test) over real
 //! libp2p QUIC on loopback: each registers, gets its index and the peer list, starts when
 //! all four have joined, and a transaction submitted to one is decided in the same block
-//! at every node.
+//! at every node. One node is then killed (SIGKILL): the other three keep deciding; restarted
+//! on its store, address and key, it registers again (same index), catches up and serves
+//! what was decided while it was down.
 #![allow(missing_docs)]
 
 mod common;
@@ -22,8 +24,7 @@ use tokio::{
 const NODES: usize = 4;
 const GENESIS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../genesis/demo.toml");
 
-async fn spawn(dir: &std::path::Path, i: usize, orchestrator: &str) -> (Child, String) {
-    let port = free_udp_port();
+async fn spawn(dir: &std::path::Path, i: usize, port: u16, orchestrator: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sequencer"))
         .arg("--key-file")
         .arg(key_file_path(&dir.join("keys"), i as u64))
@@ -60,9 +61,10 @@ async fn sequencers_join_through_the_orchestrator_and_decide() {
     tokio::spawn(doppio_network::orchestrator::server::serve(listener, n, std::future::pending()));
 
     // The nodes start at once; each waits in the orchestrator for the others.
-    let spawns = (0..NODES).map(|i| spawn(dir.path(), i, &orchestrator));
-    let nodes: Vec<(Child, String)> = futures_util::future::join_all(spawns).await;
-    let urls: Vec<String> = nodes.iter().map(|n| n.1.clone()).collect();
+    let ports: Vec<u16> = (0..NODES).map(|_| free_udp_port()).collect();
+    let spawns = (0..NODES).map(|i| spawn(dir.path(), i, ports[i], &orchestrator));
+    let mut nodes: Vec<(Child, String)> = futures_util::future::join_all(spawns).await;
+    let mut urls: Vec<String> = nodes.iter().map(|n| n.1.clone()).collect();
 
     let client = reqwest::Client::new();
     let tx = Transaction::new(NamespaceId(3), b"through the orchestrator".to_vec());
@@ -70,5 +72,18 @@ async fn sequencers_join_through_the_orchestrator_and_decide() {
     assert!(r.status().is_success());
     let (height, _) = wait_decided(&client, &urls, &tx.commit().to_string()).await;
     assert!(height >= 1);
+
+    // SIGKILL node 3; the other three (3 of 4 stake, more than 2/3) keep deciding.
+    let last = NODES - 1;
+    nodes[last].0.kill().await.unwrap();
+    let tx = Transaction::new(NamespaceId(3), b"while node 3 is dead".to_vec());
+    let r = client.post(format!("{}/v0/submit/submit", urls[0])).json(&tx).send().await.unwrap();
+    assert!(r.status().is_success());
+    let (height, _) = wait_decided(&client, &urls[..last], &tx.commit().to_string()).await;
+    // Restarted, it catches up past that block and agrees on it.
+    nodes[last] = spawn(dir.path(), last, ports[last], &orchestrator).await;
+    urls[last] = nodes[last].1.clone();
+    let (again, _) = wait_decided(&client, &urls, &tx.commit().to_string()).await;
+    assert_eq!(again, height);
     drop(nodes);
 }
