@@ -21,7 +21,6 @@ use doppio_storage::{PruningArgs, PruningConfig, StorageConfig, StorageFsArgs, S
 use crate::{
     api::DEFAULT_MAX_CONNECTIONS,
     mempool::{DEFAULT_MAX_BYTES, DEFAULT_MAX_TRANSACTIONS},
-    node::{DEFAULT_VID_SHARES, DEFAULT_VID_THRESHOLD},
 };
 
 /// Default genesis file, relative to the working directory.
@@ -98,14 +97,6 @@ pub struct NodeArgs {
     #[arg(long, env = "DOPPIO_BLOCK_INTERVAL", default_value = "1s", value_parser = parse_duration)]
     pub block_interval: Duration,
 
-    /// VID shares per block.
-    #[arg(long, env = "DOPPIO_VID_SHARES", default_value_t = DEFAULT_VID_SHARES)]
-    pub vid_shares: usize,
-
-    /// VID shares that recover a payload.
-    #[arg(long, env = "DOPPIO_VID_RECOVERY_THRESHOLD", default_value_t = DEFAULT_VID_THRESHOLD)]
-    pub vid_recovery_threshold: usize,
-
     /// Powers-of-Tau file (`.ptau`) for VID commitments; without it the node uses the
     /// insecure dev SRS and says so loudly.
     #[arg(long, env = "DOPPIO_SRS_PATH")]
@@ -137,6 +128,31 @@ pub struct NodeArgs {
 struct Global {
     #[command(flatten)]
     node: NodeArgs,
+    #[command(flatten)]
+    cluster: ClusterArgs,
+}
+
+/// How a `sequencer` joins a network of several nodes. With `--orchestrator-url` it
+/// registers there (its QUIC address, keys, stake, DA flag, API URL), takes the stake
+/// table and bootstrap list from the peer list, and starts once every node has joined;
+/// without it the node is a network of its own.
+#[derive(Clone, Debug, Args)]
+pub struct ClusterArgs {
+    /// libp2p options and the orchestrator.
+    #[command(flatten)]
+    pub network: doppio_network::NetworkArgs,
+
+    /// Most leaf requests sent per second while catching up.
+    #[arg(long, env = "ESPRESSO_SEQUENCER_FETCH_RATE_LIMIT", default_value_t = crate::driver::DEFAULT_FETCH_RATE_LIMIT)]
+    pub fetch_rate_limit: u32,
+
+    /// This node's stake, registered with the orchestrator.
+    #[arg(long, env = "DOPPIO_STAKE", default_value_t = 1)]
+    pub stake: u128,
+
+    /// Whether this node registers as a DA committee member.
+    #[arg(long, env = "ESPRESSO_SEQUENCER_IS_DA", default_value_t = true, action = clap::ArgAction::Set)]
+    pub is_da: bool,
 }
 
 /// `-- http`.
@@ -182,6 +198,8 @@ pub struct Launch {
     pub pruning: Option<PruningConfig>,
     /// API modules.
     pub modules: crate::api::Modules,
+    /// How it joins a larger network; `None`: a network of its own.
+    pub cluster: Option<ClusterArgs>,
 }
 
 /// What a command line asks for.
@@ -218,10 +236,11 @@ fn parse_group<P: Parser>(name: &str, args: &[String]) -> Result<P, CliError> {
 pub fn parse(args: &[String]) -> Result<Command, CliError> {
     let mut groups = args.split(|a| a == "--");
     let global = groups.next().unwrap_or_default();
-    let node = Global::from_arg_matches(&Global::command().try_get_matches_from(
-        std::iter::once("sequencer".to_owned()).chain(global.iter().cloned()),
-    )?)?
-    .node;
+    let Global { node, cluster } =
+        Global::from_arg_matches(&Global::command().try_get_matches_from(
+            std::iter::once("sequencer".to_owned()).chain(global.iter().cloned()),
+        )?)?;
+    let cluster = Some(cluster);
     let mut http = None;
     let mut storage: Option<(StorageConfig, Option<PruningConfig>)> = None;
     let mut modules = crate::api::Modules::default();
@@ -269,7 +288,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
     }
     check_dependencies(&seen, http.is_some(), storage.is_some())?;
     let (storage, pruning) = storage.expect("checked above");
-    Ok(Command::Run(Box::new(Launch { node, http, storage, pruning, modules })))
+    Ok(Command::Run(Box::new(Launch { node, http, storage, pruning, modules, cluster })))
 }
 
 fn pruning(args: &PruningArgs) -> Result<Option<PruningConfig>, CliError> {

@@ -50,6 +50,7 @@ impl DevNodeArgs {
             storage: StorageConfig::Sqlite { path: self.path.clone() },
             pruning: None,
             modules: Modules::all(),
+            cluster: None,
         }
     }
 

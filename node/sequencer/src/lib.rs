@@ -2,11 +2,14 @@
 
 pub mod api;
 pub mod cli;
+pub mod demo;
 pub mod dev_node;
+pub mod driver;
 pub mod mempool;
 pub mod metrics;
 pub mod node;
 pub mod run;
 pub mod state;
+pub mod validator;
 
 pub use node::{Decided, Node, NodeConfig, NodeError};

@@ -138,11 +138,21 @@ impl Mempool {
     /// fits in `max_block_size` bytes; a transaction that does not fit is skipped, not a
     /// stop, so one large transaction does not hold back small ones behind it.
     pub fn select(&self, max_block_size: u64) -> Vec<(TxCommitment, Transaction)> {
+        self.select_excluding(max_block_size, &HashSet::new())
+    }
+
+    /// [`Mempool::select`] skipping `exclude`: transactions already in a block this node
+    /// proposed that is not decided yet (a leader builds on undecided blocks).
+    pub fn select_excluding(
+        &self,
+        max_block_size: u64,
+        exclude: &HashSet<TxCommitment>,
+    ) -> Vec<(TxCommitment, Transaction)> {
         let budget = usize::try_from(max_block_size).unwrap_or(usize::MAX);
         let mut used = 0usize;
         let mut namespaces: HashSet<NamespaceId> = HashSet::new();
         let mut picked = Vec::new();
-        for (c, tx) in &self.queue {
+        for (c, tx) in self.queue.iter().filter(|(c, _)| !exclude.contains(c)) {
             let ns_cost = if namespaces.contains(&tx.namespace) { 0 } else { NS_OVERHEAD };
             let cost = ns_cost + TX_OVERHEAD + tx.payload.len();
             if used + cost <= budget {

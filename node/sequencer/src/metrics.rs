@@ -66,6 +66,11 @@ impl Default for NodeMetrics {
 }
 
 impl NodeMetrics {
+    /// The registry every metric is in (others, e.g. the network's, may join it).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Registers every metric in a fresh registry.
     pub fn new() -> Self {
         let r = Registry::new();

@@ -1,17 +1,19 @@
-//! A single node that decides blocks on its own: it is the whole stake table and its own
-//! DA committee. Each block is built from the mempool, dispersed with VID on the
-//! acceleration layer, certified with the node's BLS key, and written to storage with the
-//! chain state in one transaction. The consensus network (another crate) replaces the
-//! "certify on its own" step; everything else stays.
+//! The node's chain: the mempool, block building (payload from the mempool, VID dispersal
+//! on the acceleration layer, a header over the state after its parent), and decided
+//! blocks written to storage with the chain state in one transaction. Consensus (the
+//! driver in [`crate::driver`]) decides which blocks; a network of one member is its own
+//! stake table and DA committee.
 
 use std::{
+    collections::HashSet,
     sync::{Arc, Mutex},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use alloy_primitives::{Address, U256};
 use doppio_accel::Accel;
-use doppio_keys::{NodeKeys, StakeTable, StakeTableEntry, Threshold, Vote, VoteAccumulator};
+use doppio_consensus::{CertificateKind, Committee};
+use doppio_keys::{NodeKeys, QuorumCertificate, SignerBits, StakeTable, Vote};
 use doppio_kzg::Srs;
 use doppio_storage::{BlockData, Storage, StorageError};
 use doppio_types::{
@@ -24,13 +26,9 @@ use tokio::sync::{RwLock, watch};
 use crate::{
     mempool::{Mempool, MempoolConfig, MempoolError},
     metrics::NodeMetrics,
-    state::{ChainState, StateError, block_fee, charge_fee, genesis_fee_tree},
+    state::{ChainState, LeafState, StateError, block_fee, charge_fee, genesis_fee_tree},
 };
 
-/// Default VID parameters: 128 shares, any 32 recover the payload.
-pub const DEFAULT_VID_SHARES: usize = 128;
-/// Default VID recovery threshold.
-pub const DEFAULT_VID_THRESHOLD: usize = 32;
 /// Default time between blocks.
 pub const DEFAULT_BLOCK_INTERVAL: Duration = Duration::from_millis(1000);
 
@@ -58,6 +56,14 @@ pub enum NodeError {
     /// Storage holds a chain from another genesis or another key.
     #[error("storage holds another chain: {0}")]
     WrongChain(String),
+    /// A decided block that does not extend the stored chain.
+    #[error("decided block at height {height} does not extend the stored chain: {reason}")]
+    NotExtending {
+        /// Its height.
+        height: u64,
+        /// Why.
+        reason: String,
+    },
     /// A blocking task died.
     #[error("internal task failed: {0}")]
     Task(String),
@@ -69,18 +75,28 @@ pub struct NodeConfig {
     pub genesis: Genesis,
     /// The node's keys.
     pub keys: NodeKeys,
+    /// The members of consensus (one member: a network of this node alone).
+    pub committee: Committee,
+    /// This node's index in the stake table.
+    pub index: usize,
     /// The fee account of the node's block builder.
     pub builder_account: Address,
-    /// Time between blocks.
+    /// Least time between a block and the next this node builds on it.
     pub block_interval: Duration,
     /// Mempool bounds.
     pub mempool: MempoolConfig,
-    /// VID shares and recovery threshold.
+    /// VID shares (one per member) and recovery threshold.
     pub vid: VidParams,
     /// The SRS for VID commitments.
     pub srs: Arc<Srs>,
     /// The acceleration layer.
     pub accel: Accel,
+}
+
+/// The VID parameters of a committee of `members`: one share per member, and any third
+/// of them (at least one) recovers the payload, so the honest members alone always can.
+pub fn vid_params_for(members: usize) -> Result<VidParams, VidError> {
+    VidParams::new(members, members.div_ceil(3).max(1))
 }
 
 /// One decided block, as the decide loop reports it.
@@ -96,6 +112,18 @@ pub struct Decided {
     pub payload_bytes: usize,
 }
 
+/// A block built by this node as leader, for consensus to propose.
+pub struct BuiltBlock {
+    /// The header.
+    pub header: Header,
+    /// The payload.
+    pub payload: Payload,
+    /// Its dispersal, one share per member.
+    pub dispersal: Dispersal,
+    /// The mempool transactions it holds.
+    pub transactions: Vec<TxCommitment>,
+}
+
 /// A running node; cheap to clone.
 #[derive(Clone)]
 pub struct Node {
@@ -105,19 +133,19 @@ pub struct Node {
 struct Inner {
     genesis: Genesis,
     keys: NodeKeys,
+    committee: Committee,
+    index: usize,
     builder_account: Address,
     block_interval: Duration,
-    stake_table: StakeTable,
     storage: Storage,
     vid: Arc<Vid>,
     accel: Accel,
     mempool: Mutex<Mempool>,
     state: RwLock<ChainState>,
-    /// Held for a whole decide, so that the state read to build a block is still the
-    /// state when the block is stored, while readers only wait for the storage write.
+    /// Held for a whole decide, so that decided blocks are stored one at a time, in order.
     deciding: tokio::sync::Mutex<()>,
     metrics: NodeMetrics,
-    /// Number of decided blocks (the next height), with the time of the last decide.
+    /// Number of stored blocks (the next height), with the time of the last decide.
     height: watch::Sender<(u64, Instant)>,
 }
 
@@ -125,9 +153,11 @@ fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// How far ahead of this node's clock a proposed header's timestamp may be.
+pub const MAX_CLOCK_DRIFT_SECS: u64 = 12;
+
 /// The chain config in force for a block proposed in `view` at unix time `now`: the
-/// genesis config, replaced by each upgrade whose proposal window has opened (a
-/// single-node chain certifies an upgrade as soon as it may be proposed).
+/// genesis config, replaced by each upgrade whose proposal window has opened.
 pub fn chain_config_at(genesis: &Genesis, view: u64, now: u64) -> ChainConfig {
     let mut config = genesis.chain_config;
     for upgrade in &genesis.upgrades {
@@ -144,6 +174,30 @@ pub fn chain_config_at(genesis: &Genesis, view: u64, now: u64) -> ChainConfig {
     config
 }
 
+/// Checks the fields of `proposed`'s header that do not depend on the trees: timestamp,
+/// chain config, L1 references. (Heights, the parent link and the payload commitment are
+/// checked by consensus; the Merkle roots by [`LeafState::apply`].)
+pub fn check_header_fields(
+    genesis: &Genesis,
+    parent: &Leaf,
+    proposed: &Leaf,
+) -> Result<(), String> {
+    let (p, h) = (&parent.block_header, &proposed.block_header);
+    if h.timestamp < p.timestamp {
+        return Err(format!("timestamp {} is before the parent's {}", h.timestamp, p.timestamp));
+    }
+    if h.timestamp > unix_now() + MAX_CLOCK_DRIFT_SECS {
+        return Err(format!("timestamp {} is in the future", h.timestamp));
+    }
+    if h.chain_config != chain_config_at(genesis, proposed.view_number, h.timestamp) {
+        return Err("chain config is not the one in force".into());
+    }
+    if h.l1_head != p.l1_head || h.l1_finalized != p.l1_finalized {
+        return Err("L1 references differ from the parent's (no L1 client yet)".into());
+    }
+    Ok(())
+}
+
 fn l1_of(genesis: &Genesis) -> (u64, Option<L1BlockInfo>) {
     match genesis.l1_finalized {
         None => (0, None),
@@ -155,39 +209,32 @@ fn l1_of(genesis: &Genesis) -> (u64, Option<L1BlockInfo>) {
 }
 
 impl Node {
-    /// Opens the node on `storage`: resumes from the last decided block there, or decides
-    /// the genesis block of `config.genesis` into an empty store.
+    /// Opens the node on `storage`: resumes from the last decided block there, or starts
+    /// from the genesis block of `config.genesis` (stored once consensus certifies it).
     pub async fn start(config: NodeConfig, storage: Storage) -> Result<Node, NodeError> {
-        let entry = StakeTableEntry::new(&config.keys.staking, 1, config.keys.state.ver_key());
-        let stake_table = StakeTable::new(vec![entry], &config.accel)
-            .map_err(|e| NodeError::Keys(e.to_string()))?;
         let vid = Vid::new(config.vid, &config.srs, config.accel.clone())?;
-        let state = match storage.latest_state().await? {
-            Some((height, bytes)) => ChainState::from_bytes(height, &bytes)?,
-            None => genesis_state(&config, &vid, &stake_table, &storage).await?,
+        let stored = storage.latest_state().await?;
+        let state = match &stored {
+            Some((height, bytes)) => ChainState::from_bytes(*height, bytes)?,
+            None => genesis_state(&config, &vid)?,
         };
-        let genesis_header = storage.header(doppio_storage::BlockId::Height(0)).await?;
-        if genesis_header.timestamp != config.genesis.header.timestamp.unix_timestamp() as u64
-            || genesis_header.chain_config != config.genesis.chain_config
-        {
-            return Err(NodeError::WrongChain(
-                "its genesis header differs from the genesis file's (timestamp or chain config)"
-                    .into(),
-            ));
+        if stored.is_some() {
+            check_stored_chain(&config, &storage, &state).await?;
         }
-        let height = state.next_height();
+        let height = storage.block_height().await?;
         let metrics = NodeMetrics::new();
         metrics.current_view.set(state.view as i64);
         metrics.last_decided_view.set(state.decided.leaf.view_number as i64);
         metrics.last_synced_block_height.set(state.decided.height() as i64);
         tracing::info!(height = state.decided.height(), view = state.view, "chain state loaded");
-        let node = Node {
+        Ok(Node {
             inner: Arc::new(Inner {
                 genesis: config.genesis,
                 keys: config.keys,
+                committee: config.committee,
+                index: config.index,
                 builder_account: config.builder_account,
                 block_interval: config.block_interval,
-                stake_table,
                 storage,
                 vid: Arc::new(vid),
                 accel: config.accel,
@@ -197,17 +244,7 @@ impl Node {
                 metrics,
                 height: watch::channel((height, Instant::now())).0,
             }),
-        };
-        // The QC of the stored tip must be ours: a store written with another key is
-        // another chain, and extending it would mix certificates.
-        let tip = node.inner.state.read().await.decided.clone();
-        tip.qc.verify(&node.inner.stake_table, quorum(), &node.inner.accel).map_err(|e| {
-            NodeError::WrongChain(format!(
-                "the certificate of block {} does not verify with this node's key: {e}",
-                tip.height()
-            ))
-        })?;
-        Ok(node)
+        })
     }
 
     /// Storage.
@@ -240,9 +277,24 @@ impl Node {
         &self.inner.genesis
     }
 
-    /// The stake table (this node alone).
+    /// The node's keys.
+    pub fn keys(&self) -> &NodeKeys {
+        &self.inner.keys
+    }
+
+    /// The members of consensus.
+    pub fn committee(&self) -> &Committee {
+        &self.inner.committee
+    }
+
+    /// This node's stake-table index.
+    pub fn index(&self) -> usize {
+        self.inner.index
+    }
+
+    /// The stake table.
     pub fn stake_table(&self) -> &StakeTable {
-        &self.inner.stake_table
+        self.inner.committee.stake_table()
     }
 
     /// The block builder's fee account.
@@ -250,12 +302,12 @@ impl Node {
         self.inner.builder_account
     }
 
-    /// Time between blocks.
+    /// Least time between blocks.
     pub fn block_interval(&self) -> Duration {
         self.inner.block_interval
     }
 
-    /// Number of decided blocks (the next height to decide).
+    /// Number of stored blocks (the next height to store).
     pub fn block_height(&self) -> u64 {
         self.inner.height.borrow().0
     }
@@ -270,7 +322,8 @@ impl Node {
         self.inner.height.subscribe()
     }
 
-    /// A copy of the chain state after the last decided block.
+    /// A copy of the chain state after the last decided block (before genesis is
+    /// certified: the genesis state, whose certificate is a placeholder).
     pub async fn state(&self) -> ChainState {
         self.inner.state.read().await.clone()
     }
@@ -301,24 +354,25 @@ impl Node {
         self.inner.mempool.lock().expect("mempool lock").len()
     }
 
-    /// Builds, disperses, certifies and stores the next block. The state is only read
-    /// while the block is built and dispersed; it is locked for writing for the storage
-    /// write alone.
-    pub async fn decide_next(&self) -> Result<Decided, NodeError> {
-        let started = Instant::now();
+    /// Builds the block of `view` on `parent` (whose state is `parent_state`): the oldest
+    /// mempool transactions not in `exclude` that fit, the fee charged to the builder (an
+    /// unfunded builder proposes an empty block), the payload dispersed with VID.
+    pub async fn build_block(
+        &self,
+        view: u64,
+        parent: &Leaf,
+        parent_state: &LeafState,
+        exclude: &HashSet<TxCommitment>,
+    ) -> Result<BuiltBlock, NodeError> {
         let inner = &self.inner;
-        let _deciding = inner.deciding.lock().await;
-        let (view, now, parent, block_root, mut fee_tree) = {
-            let state = inner.state.read().await;
-            let now = unix_now().max(state.decided.leaf.block_header.timestamp);
-            let root = state.block_tree.root();
-            (state.view + 1, now, state.decided.clone(), root, state.fee_tree.clone())
-        };
+        let now = unix_now().max(parent.block_header.timestamp);
         let chain_config = chain_config_at(&inner.genesis, view, now);
-        let mut picked =
-            inner.mempool.lock().expect("mempool lock").select(chain_config.max_block_size);
-
-        // The builder pays for what it proposes; an unfunded builder proposes empty blocks.
+        let mut picked = inner
+            .mempool
+            .lock()
+            .expect("mempool lock")
+            .select_excluding(chain_config.max_block_size, exclude);
+        let mut fee_tree = parent_state.fee_tree.clone();
         let mut payload = Payload::from_transactions(picked.iter().map(|(_, t)| t))?;
         let mut fee = block_fee(chain_config.base_fee, payload.bytes().len() as u64)?;
         if let Err(e) =
@@ -329,8 +383,8 @@ impl Node {
                 tracing::warn!("{e}; proposing an empty block");
             }
             (picked, payload, fee) = (Vec::new(), Payload::from_transactions(&[])?, U256::ZERO);
+            fee_tree = parent_state.fee_tree.clone();
         }
-
         let vid = inner.vid.clone();
         let disperse_start = Instant::now();
         let (payload, dispersal) = tokio::task::spawn_blocking(move || {
@@ -341,145 +395,146 @@ impl Node {
         .map_err(|e| NodeError::Task(e.to_string()))?;
         let dispersal = dispersal?;
         inner.metrics.vid_disperse_seconds.observe(disperse_start.elapsed().as_secs_f64());
-
+        if picked.is_empty() {
+            inner.metrics.empty_blocks_proposed.inc();
+        }
         let header = Header {
             chain_config,
             height: parent.height() + 1,
             timestamp: now,
-            l1_head: parent.leaf.block_header.l1_head,
-            l1_finalized: parent.leaf.block_header.l1_finalized,
+            l1_head: parent.block_header.l1_head,
+            l1_finalized: parent.block_header.l1_finalized,
             payload_commitment: dispersal.commitment,
             ns_table: payload.ns_table().bytes().to_vec(),
-            block_merkle_tree_root: block_root.into(),
+            block_merkle_tree_root: parent_state.block_tree.root().into(),
             fee_merkle_tree_root: fee_tree.root().into(),
             fee_info: FeeInfo { account: inner.builder_account, amount: fee.into() },
         };
-        let leaf = Leaf {
-            view_number: view,
-            parent_commitment: parent.leaf.commit(),
-            block_header: header,
-            justify_qc: Some(parent.qc),
-        };
-        let decided = certified(&inner.keys, &inner.stake_table, &inner.accel, leaf)?;
-        let out = Decided {
-            height: decided.height(),
-            view,
-            transactions: picked.len(),
-            payload_bytes: payload.bytes().len(),
-        };
-        let block = block_data(decided.clone(), payload, dispersal);
-
-        // The state is updated in place and saved with the block; if the write fails, the
-        // saved state is reloaded, so memory never runs ahead of storage.
-        let mut state = inner.state.write().await;
-        state.block_tree.push(&decided.block_hash().0)?;
-        state.view = view;
-        state.decided = decided;
-        state.fee_tree = fee_tree;
-        if let Err(e) = inner.storage.append_decided(&block, &state.to_bytes()).await {
-            *state = reload(&inner.storage).await?;
-            return Err(e.into());
-        }
-        drop(state);
-        self.after_decide(&out, &picked, started);
-        Ok(out)
+        let transactions = picked.into_iter().map(|(c, _)| c).collect();
+        Ok(BuiltBlock { header, payload, dispersal, transactions })
     }
 
-    fn after_decide(
-        &self,
-        out: &Decided,
-        picked: &[(TxCommitment, Transaction)],
-        started: Instant,
-    ) {
+    /// Stores a decided block (the next height; heights already stored are skipped) with
+    /// the chain state after it, then updates the state in memory, the mempool and the
+    /// metrics. `started` is when consensus reported it, for the decide-time metric.
+    pub async fn apply_decided(&self, block: BlockData) -> Result<Option<Decided>, NodeError> {
         let inner = &self.inner;
-        let done: Vec<TxCommitment> = picked.iter().map(|(c, _)| *c).collect();
+        let _deciding = inner.deciding.lock().await;
+        let stored = inner.storage.block_height().await?;
+        let height = block.leaf.height();
+        if height < stored {
+            return Ok(None);
+        }
+        let mut state = inner.state.write().await;
+        let next = if stored == 0 {
+            if block.leaf.leaf != state.decided.leaf {
+                return Err(NodeError::NotExtending {
+                    height,
+                    reason: "the first block stored must be this genesis".into(),
+                });
+            }
+            ChainState { decided: block.leaf.clone(), ..state.clone() }
+        } else {
+            let tip = &state.decided;
+            if height != tip.height() + 1 || block.leaf.leaf.parent_commitment != tip.leaf.commit()
+            {
+                return Err(NodeError::NotExtending {
+                    height,
+                    reason: format!("its parent is not the stored tip at height {}", tip.height()),
+                });
+            }
+            let after = state.leaf_state().apply(&block.leaf.leaf.block_header)?;
+            ChainState {
+                view: block.leaf.leaf.view_number,
+                decided: block.leaf.clone(),
+                block_tree: after.block_tree,
+                fee_tree: after.fee_tree,
+            }
+        };
+        inner.storage.append_decided(&block, &next.to_bytes()).await?;
+        *state = next;
+        drop(state);
+        let txs = block.payload.as_ref().map(Payload::transactions).unwrap_or_default();
+        let out = Decided {
+            height,
+            view: block.leaf.leaf.view_number,
+            transactions: txs.len(),
+            payload_bytes: block.payload.as_ref().map_or(0, |p| p.bytes().len()),
+        };
+        let done: Vec<TxCommitment> = txs.iter().map(Transaction::commit).collect();
+        self.after_decide(&out, &done);
+        Ok(Some(out))
+    }
+
+    /// Removes decided transactions from the mempool.
+    pub fn remove_from_mempool(&self, done: &[TxCommitment]) {
         let (len, bytes) = {
-            let mut pool = inner.mempool.lock().expect("mempool lock");
-            pool.remove(&done);
+            let mut pool = self.inner.mempool.lock().expect("mempool lock");
+            pool.remove(done);
             (pool.len(), pool.bytes())
         };
-        let m = &inner.metrics;
+        let m = &self.inner.metrics;
         m.outstanding_transactions.set(len as i64);
         m.outstanding_transactions_memory_size.set(bytes as i64);
-        m.current_view.set(out.view as i64);
+    }
+
+    fn after_decide(&self, out: &Decided, done: &[TxCommitment]) {
+        let inner = &self.inner;
+        self.remove_from_mempool(done);
+        let m = &inner.metrics;
         m.last_decided_view.set(out.view as i64);
         m.last_decided_time.set(unix_now() as i64);
         m.last_synced_block_height.set(out.height as i64);
         m.transactions_decided.inc_by(out.transactions as u64);
-        if out.transactions == 0 {
-            m.empty_blocks_proposed.inc();
-        }
-        m.decide_seconds.observe(started.elapsed().as_secs_f64());
+        let since = inner.height.borrow().1.elapsed();
+        m.decide_seconds.observe(since.as_secs_f64());
         inner.height.send_replace((out.height + 1, Instant::now()));
         tracing::debug!(height = out.height, txs = out.transactions, "decided");
     }
+}
 
-    /// Decides a block every block interval until `shutdown` resolves; a failed decide is
-    /// logged and retried at the next tick with the state reloaded from storage.
-    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
-        let mut ticker = tokio::time::interval(self.inner.block_interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => break,
-                _ = ticker.tick() => {
-                    if let Err(e) = self.decide_next().await {
-                        tracing::error!("deciding a block failed: {e}");
-                    }
-                }
-            }
-        }
+/// Checks that the stored chain is this genesis's, certified by this committee.
+async fn check_stored_chain(
+    config: &NodeConfig,
+    storage: &Storage,
+    state: &ChainState,
+) -> Result<(), NodeError> {
+    let genesis_header = storage.header(doppio_storage::BlockId::Height(0)).await?;
+    if genesis_header.timestamp != config.genesis.header.timestamp.unix_timestamp() as u64
+        || genesis_header.chain_config != config.genesis.chain_config
+    {
+        return Err(NodeError::WrongChain(
+            "its genesis header differs from the genesis file's (timestamp or chain config)".into(),
+        ));
     }
-}
-
-/// The share of stake a certificate needs.
-fn quorum() -> Threshold {
-    Threshold::new(2, 3).expect("2/3 is a valid threshold")
-}
-
-/// `leaf` with a certificate from this node's single-member stake table.
-fn certified(
-    keys: &NodeKeys,
-    table: &StakeTable,
-    accel: &Accel,
-    leaf: Leaf,
-) -> Result<LeafQueryData, NodeError> {
-    let data = leaf.vote_data();
-    let mut acc = VoteAccumulator::new(table, data, quorum(), accel.clone());
-    let qc = acc
-        .add(&Vote::new(&keys.staking, data))
-        .map_err(|e| NodeError::Keys(e.to_string()))?
-        .certificate
-        .ok_or_else(|| NodeError::Keys("the node's vote is not a quorum of its table".into()))?;
-    LeafQueryData::new(leaf, qc).map_err(|e| NodeError::Keys(e.to_string()))
+    // The QC of the stored tip must be this committee's: a store written by another
+    // stake table is another chain, and extending it would mix certificates.
+    let tip = &state.decided;
+    config.committee.verify(CertificateKind::Quorum, &tip.qc, &config.accel).map_err(|e| {
+        NodeError::WrongChain(format!(
+            "the certificate of block {} does not verify with this stake table: {e}",
+            tip.height()
+        ))
+    })
 }
 
 /// What storage keeps of a decided block: the payload and this node's share.
-fn block_data(leaf: LeafQueryData, payload: Payload, dispersal: Dispersal) -> BlockData {
+pub fn block_data(
+    leaf: LeafQueryData,
+    payload: Option<Payload>,
+    dispersal: Dispersal,
+    index: usize,
+) -> BlockData {
     BlockData {
         leaf,
-        payload: Some(payload),
+        payload,
         vid_common: dispersal.common,
-        vid_share: dispersal.shares.into_iter().next(),
+        vid_share: dispersal.shares.into_iter().nth(index),
     }
 }
 
-/// The state saved with the last stored block.
-async fn reload(storage: &Storage) -> Result<ChainState, NodeError> {
-    let (height, bytes) = storage.latest_state().await?.ok_or_else(|| {
-        NodeError::WrongChain("storage lost its chain state while the node ran".into())
-    })?;
-    Ok(ChainState::from_bytes(height, &bytes)?)
-}
-
-/// Decides the genesis block into an empty store.
-async fn genesis_state(
-    config: &NodeConfig,
-    vid: &Vid,
-    table: &StakeTable,
-    storage: &Storage,
-) -> Result<ChainState, NodeError> {
+/// The genesis header of `config`: an empty payload dispersed with the committee's VID.
+fn genesis_header(config: &NodeConfig, vid: &Vid) -> Result<(Header, LeafState), NodeError> {
     let genesis = &config.genesis;
     let payload = Payload::from_transactions(&[])?;
     let dispersal = vid.disperse(payload.bytes())?;
@@ -498,12 +553,22 @@ async fn genesis_state(
         fee_merkle_tree_root: fee_tree.root().into(),
         fee_info: FeeInfo::default(),
     };
-    let decided = certified(&config.keys, table, &config.accel, Leaf::genesis(header))?;
-    let mut block_tree = block_tree;
+    Ok((header, LeafState { block_tree, fee_tree }))
+}
+
+/// The state before anything is stored: the genesis block, whose certificate is a
+/// placeholder (this node's signature alone, not a quorum) until the members certify
+/// genesis and [`Node::apply_decided`] stores it with the real one. It is never stored.
+fn genesis_state(config: &NodeConfig, vid: &Vid) -> Result<ChainState, NodeError> {
+    let (header, trees) = genesis_header(config, vid)?;
+    let leaf = Leaf::genesis(header);
+    let data = leaf.vote_data();
+    let mut signers = SignerBits::new(config.committee.len());
+    signers.set(config.index);
+    let signature = Vote::new(&config.keys.staking, data).signature;
+    let qc = QuorumCertificate { data, signers, signature };
+    let decided = LeafQueryData::new(leaf, qc).map_err(|e| NodeError::Keys(e.to_string()))?;
+    let mut block_tree = trees.block_tree;
     block_tree.push(&decided.block_hash().0)?;
-    let block = block_data(decided.clone(), payload, dispersal);
-    let state = ChainState { view: 0, decided, block_tree, fee_tree };
-    storage.append_decided(&block, &state.to_bytes()).await?;
-    tracing::info!(commitment = %state.decided.block_hash(), "genesis block decided");
-    Ok(state)
+    Ok(ChainState { view: 0, decided, block_tree, fee_tree: trees.fee_tree })
 }

@@ -5,8 +5,17 @@ use std::{net::SocketAddr, sync::Arc};
 use alloy_primitives::Address;
 use anyhow::Context;
 use doppio_accel::Accel;
-use doppio_keys::NodeKeys;
+use doppio_consensus::Committee;
+use doppio_keys::{NodeKeys, StakeTable, StakeTableEntry};
 use doppio_kzg::Srs;
+use doppio_network::{
+    NetworkConfig, NetworkHandle, PeerId,
+    config::quic_multiaddr,
+    orchestrator::{
+        Registration,
+        client::{Backoff, OrchestratorClient},
+    },
+};
 use doppio_storage::{Storage, spawn_pruner};
 use doppio_types::Genesis;
 use doppio_vid::VidParams;
@@ -14,10 +23,26 @@ use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
     api::{self, ApiConfig},
-    cli::Launch,
+    cli::{ClusterArgs, Launch},
+    driver::{self, DriverConfig, Transport},
     mempool::MempoolConfig,
-    node::{Node, NodeConfig},
+    node::{Node, NodeConfig, vid_params_for},
 };
+
+/// The members of a network of several nodes and how to reach them.
+#[derive(Clone, Debug)]
+pub struct Membership {
+    /// The stake table, in order.
+    pub entries: Vec<StakeTableEntry>,
+    /// Which entries are DA members.
+    pub da: Vec<bool>,
+    /// Each entry's libp2p peer id.
+    pub peers: Vec<PeerId>,
+    /// This node's index.
+    pub index: usize,
+    /// The network (its member set is replaced by `peers`).
+    pub network: NetworkConfig,
+}
 
 /// Seed of the insecure dev SRS the node uses without `--srs-path`.
 pub const DEV_SRS_SEED: u64 = 0x0d0b_b10d;
@@ -28,6 +53,8 @@ pub struct RunningNode {
     pub node: Node,
     /// Where the API listens, if it runs.
     pub api: Option<SocketAddr>,
+    /// The consensus network, for a node of several members.
+    pub network: Option<NetworkHandle>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -76,12 +103,101 @@ pub async fn start(
     keys: NodeKeys,
     env: Vec<(String, String)>,
 ) -> anyhow::Result<RunningNode> {
+    let Some(cluster) = launch.cluster.as_ref().filter(|c| c.network.orchestrator_url.is_some())
+    else {
+        if launch.cluster.as_ref().is_some_and(|c| !c.network.libp2p_bootstrap_nodes.is_empty()) {
+            tracing::warn!(
+                "bootstrap nodes given without --orchestrator-url: the stake table comes from \
+                 the orchestrator, so this node runs a network of its own"
+            );
+        }
+        return start_with(launch, keys, env, None, DriverConfig::default()).await;
+    };
+    let membership = join_orchestrator(launch, cluster, &keys).await?;
+    let driver =
+        DriverConfig { fetch_rate_limit: cluster.fetch_rate_limit, ..DriverConfig::default() };
+    start_with(launch, keys, env, Some(membership), driver).await
+}
+
+/// Registers with the orchestrator and waits for the peer list: the stake table in
+/// registration order, this node's index, and the network with the others as bootstrap
+/// nodes (or those the command line names).
+async fn join_orchestrator(
+    launch: &Launch,
+    cluster: &ClusterArgs,
+    keys: &NodeKeys,
+) -> anyhow::Result<Membership> {
+    let net = &cluster.network;
+    let url = net.orchestrator_url.clone().context("no orchestrator URL")?;
+    let advertise = net.libp2p_advertise_address.as_ref().unwrap_or(&net.libp2p_bind_address);
+    let addr = advertise.resolve("--libp2p-advertise-address").await?;
+    anyhow::ensure!(
+        !addr.ip().is_unspecified() && addr.port() != 0,
+        "the orchestrator needs an address other nodes can dial: set --libp2p-advertise-address \
+         (the bind address is {addr})"
+    );
+    let api_port = launch.http.as_ref().map_or(crate::cli::DEFAULT_API_PORT, |h| h.port);
+    let api: reqwest::Url = format!("http://{}/", SocketAddr::new(addr.ip(), api_port)).parse()?;
+    let reg = Registration::new(
+        &keys.staking,
+        keys.state.ver_key(),
+        quic_multiaddr(addr),
+        cluster.stake,
+        cluster.is_da,
+        api,
+    );
+    let client = OrchestratorClient::new(url);
+    let (registered, peers) = client.join(&reg, Backoff::default()).await?;
+    tracing::info!(index = registered.index, nodes = peers.nodes.len(), "joined the network");
+    let mut args = net.clone();
+    if args.libp2p_bootstrap_nodes.is_empty() {
+        args.libp2p_bootstrap_nodes = peers.bootstrap_nodes().map_err(anyhow::Error::msg)?;
+    }
+    let network = args.into_config(&[] as &[&str], peers.members())?;
+    Ok(Membership {
+        entries: peers.stake_table_entries(),
+        da: peers.nodes.iter().map(|p| p.registration.da).collect(),
+        peers: peers.nodes.iter().map(|p| p.registration.peer_id).collect(),
+        index: registered.index,
+        network,
+    })
+}
+
+/// The committee of `membership`, or of this node alone.
+fn committee(
+    membership: Option<&Membership>,
+    keys: &NodeKeys,
+    accel: &Accel,
+) -> anyhow::Result<(Committee, usize)> {
+    let (entries, da, index) = match membership {
+        Some(m) => (m.entries.clone(), m.da.clone(), m.index),
+        None => (vec![StakeTableEntry::new(&keys.staking, 1, keys.state.ver_key())], vec![true], 0),
+    };
+    let table = StakeTable::new(entries, accel).context("stake table")?;
+    let entry =
+        table.entries().get(index).context("this node's index is outside the stake table")?;
+    anyhow::ensure!(
+        entry.staking_key == keys.staking.public_key(),
+        "stake-table entry {index} is not this node's staking key"
+    );
+    Ok((Committee::new(table, &da, accel).context("committee")?, index))
+}
+
+/// Starts a node of the network `membership` describes (`None`: a network of this node
+/// alone), running consensus with `driver`.
+pub async fn start_with(
+    launch: &Launch,
+    keys: NodeKeys,
+    env: Vec<(String, String)>,
+    membership: Option<Membership>,
+    driver: DriverConfig,
+) -> anyhow::Result<RunningNode> {
     let args = &launch.node;
     let genesis = Genesis::from_file(&args.genesis_file)
         .with_context(|| format!("genesis file {}", args.genesis_file.display()))?;
     let accel = Accel::new(&args.accel).context("acceleration layer")?;
-    let vid =
-        VidParams::new(args.vid_shares, args.vid_recovery_threshold).context("VID parameters")?;
+    let (committee, index) = committee(membership.as_ref(), &keys, &accel)?;
+    let vid: VidParams = vid_params_for(committee.len()).context("VID parameters")?;
     let degree = vid.recovery_threshold;
     let srs = match &args.srs_path {
         Some(path) => Srs::from_ptau(path, degree, &accel)
@@ -90,6 +206,8 @@ pub async fn start(
     };
     let storage = Storage::open(&launch.storage).await.context("opening storage")?;
     let config = NodeConfig {
+        committee,
+        index,
         builder_account: builder_account(launch, &genesis),
         block_interval: args.block_interval,
         mempool: MempoolConfig {
@@ -105,7 +223,8 @@ pub async fn start(
     let max_body_bytes = api::body_limit(largest_block(&config.genesis));
     let node = Node::start(config, storage.clone()).await.context("starting the node")?;
     let (shutdown, _) = watch::channel(false);
-    let mut running = RunningNode { node: node.clone(), api: None, shutdown, tasks: Vec::new() };
+    let mut running =
+        RunningNode { node: node.clone(), api: None, network: None, shutdown, tasks: Vec::new() };
 
     if let Some(pruning) = launch.pruning {
         let pruner = spawn_pruner(storage, pruning);
@@ -134,9 +253,30 @@ pub async fn start(
             }
         }));
     }
+    let transport = match membership {
+        Some(m) => Some(start_network(&node, m).await?),
+        None => None,
+    };
+    running.network = transport.as_ref().map(|t| t.handle.clone());
     let stop = running.signal();
-    running.tasks.push(tokio::spawn(async move { node.run(stop).await }));
+    running.tasks.push(tokio::spawn(async move {
+        if let Err(e) = driver::run(node, transport, driver, stop).await {
+            tracing::error!("consensus stopped: {e}");
+        }
+    }));
     Ok(running)
+}
+
+/// Starts the libp2p network with the node's companion libp2p key, its metrics in the
+/// node's registry.
+async fn start_network(node: &Node, m: Membership) -> anyhow::Result<Transport> {
+    let mut config = m.network;
+    config.members = m.peers.iter().copied().collect();
+    let keypair = doppio_keys::peer::libp2p_keypair(&node.keys().staking);
+    let (handle, inbound) =
+        doppio_network::start(keypair, config).await.context("starting the network")?;
+    handle.metrics().register(node.metrics().registry()).context("network metrics")?;
+    Ok(Transport { handle, inbound, peers: m.peers })
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -34,6 +34,14 @@ pub enum StateError {
     /// The block Merkle tree holds 2^32 blocks.
     #[error(transparent)]
     TreeFull(#[from] doppio_types::block_merkle::TreeFull),
+    /// A header whose Merkle roots are not those of the state after its parent.
+    #[error("header at height {height}: {what} root is not the one after its parent")]
+    RootMismatch {
+        /// The header's height.
+        height: u64,
+        /// `block Merkle tree` or `fee Merkle tree`.
+        what: &'static str,
+    },
     /// A saved state that does not parse or does not match its own contents.
     #[error("saved chain state at height {height} is unreadable: {reason}")]
     Corrupt {
@@ -63,6 +71,37 @@ pub struct ChainState {
     pub block_tree: BlockMerkleTree,
     /// Fee-account balances after the last decided block.
     pub fee_tree: FeeMerkleTree,
+}
+
+/// The trees after a block: what the next header commits to. Kept for undecided leaves
+/// too (a leader builds on, and a replica checks proposals against, blocks not decided yet).
+#[derive(Clone, Debug)]
+pub struct LeafState {
+    /// Commitments of every header up to and including this block's.
+    pub block_tree: BlockMerkleTree,
+    /// Fee balances after this block.
+    pub fee_tree: FeeMerkleTree,
+}
+
+impl LeafState {
+    /// The state after `header`'s block, applied on this one (the state after its
+    /// parent): the header must commit to this block tree's root and to the fee tree
+    /// after its fee is charged.
+    pub fn apply(&self, header: &Header) -> Result<LeafState, StateError> {
+        let height = header.height;
+        if B256::from(self.block_tree.root()) != header.block_merkle_tree_root {
+            return Err(StateError::RootMismatch { height, what: "block Merkle tree" });
+        }
+        let mut fee_tree = self.fee_tree.clone();
+        let fee = header.fee_info.amount.0;
+        charge_fee(&mut fee_tree, header.fee_info.account, header.chain_config.fee_recipient, fee)?;
+        if B256::from(fee_tree.root()) != header.fee_merkle_tree_root {
+            return Err(StateError::RootMismatch { height, what: "fee Merkle tree" });
+        }
+        let mut block_tree = self.block_tree.clone();
+        block_tree.push(&header.commit().0)?;
+        Ok(LeafState { block_tree, fee_tree })
+    }
 }
 
 /// Fee accounts funded at genesis.
@@ -160,6 +199,11 @@ impl ChainState {
             return Err(corrupt("fee accounts do not match the fee Merkle root".into()));
         }
         Ok(ChainState { view: saved.view, decided: saved.decided, block_tree, fee_tree })
+    }
+
+    /// The trees after the decided block.
+    pub fn leaf_state(&self) -> LeafState {
+        LeafState { block_tree: self.block_tree.clone(), fee_tree: self.fee_tree.clone() }
     }
 
     /// The next height to decide.

@@ -80,3 +80,19 @@ fn help_for_each_module() {
     }
     assert!(matches!(parse(&args("-- help nonsense")), Err(CliError::Help)));
 }
+
+#[test]
+fn network_options_parse() {
+    let l = launch(
+        "--orchestrator-url http://127.0.0.1:8080 --libp2p-bind-address 0.0.0.0:1769 \
+         --libp2p-advertise-address 10.0.0.1:1769 --fetch-rate-limit 7 --stake 3 --is-da false \
+         -- storage-fs --path /tmp/x",
+    );
+    let c = l.cluster.unwrap();
+    assert_eq!(c.network.orchestrator_url.unwrap().as_str(), "http://127.0.0.1:8080/");
+    assert_eq!(c.network.libp2p_advertise_address.unwrap().to_string(), "10.0.0.1:1769");
+    assert_eq!((c.fetch_rate_limit, c.stake, c.is_da), (7, 3, false));
+    // TCP bootstrap addresses are refused with the flag named.
+    let e = error("--libp2p-bootstrap-nodes /ip4/1.2.3.4/tcp/1 -- storage-fs --path /tmp/x");
+    assert!(e.contains("libp2p-bootstrap-nodes"), "{e}");
+}

@@ -7,10 +7,11 @@ use std::{path::Path, process::Stdio, time::Duration};
 
 use doppio_accel::Accel;
 use doppio_kzg::Srs;
+use doppio_sequencer::node::vid_params_for;
 use doppio_sequencer::run::DEV_SRS_SEED;
 use doppio_storage::{BlockId, LeafId, Storage, StorageConfig};
 use doppio_types::{NamespaceId, Transaction, TxCommitment};
-use doppio_vid::{Vid, VidParams};
+use doppio_vid::Vid;
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
@@ -24,7 +25,7 @@ async fn spawn(dir: &Path) -> (Child, String) {
         .args(["--port", "0", "--path"])
         .arg(dir)
         .args(["--genesis-file", GENESIS, "--block-interval", "40ms"])
-        .args(["--vid-shares", "8", "--vid-recovery-threshold", "4", "--accel-backend", "cpu"])
+        .args(["--accel-backend", "cpu"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -112,8 +113,8 @@ async fn kill_9_loses_nothing_decided() {
     let (state_height, _) = storage.latest_state().await.unwrap().unwrap();
     assert_eq!(state_height, tip - 1, "the saved chain state is the tip's");
     let vid = Vid::new(
-        VidParams::new(8, 4).unwrap(),
-        &Srs::insecure_dev(4, DEV_SRS_SEED),
+        vid_params_for(1).unwrap(),
+        &Srs::insecure_dev(1, DEV_SRS_SEED),
         Accel::cpu().unwrap(),
     )
     .unwrap();

@@ -78,16 +78,20 @@ const SQLITE_MAX_CONNECTIONS: u32 = 5;
 
 fn migrator(backend: &str) -> Migrator {
     let sql = match backend {
-        "sqlite" => include_str!("../migrations/sqlite/0001_blocks.sql"),
-        _ => include_str!("../migrations/postgres/0001_blocks.sql"),
+        "sqlite" => [
+            include_str!("../migrations/sqlite/0001_blocks.sql"),
+            include_str!("../migrations/sqlite/0002_consensus_state.sql"),
+        ],
+        _ => [
+            include_str!("../migrations/postgres/0001_blocks.sql"),
+            include_str!("../migrations/postgres/0002_consensus_state.sql"),
+        ],
     };
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "blocks".into(),
-        MigrationType::Simple,
-        sql.into_sql_str(),
-        false,
-    )])
+    let names = ["blocks", "consensus_state"];
+    let migrations = (1..).zip(names).zip(sql).map(|((version, name), sql)| {
+        Migration::new(version, name.into(), MigrationType::Simple, sql.into_sql_str(), false)
+    });
+    Migrator::with_migrations(migrations.collect())
 }
 
 fn postgres_options(o: &PostgresOptions) -> Result<PgConnectOptions, StorageError> {
@@ -314,6 +318,25 @@ impl Storage {
         let Some(row) = row else { return Ok(None) };
         let what = || "node state".to_string();
         Ok(Some((col_u64(&row, 0, &what)?, col(&row, 1, &what)?)))
+    }
+
+    /// Replaces the consensus safety state (opaque bytes: the consensus crate's encoding).
+    /// Durable when this returns (SQLite runs with `synchronous=FULL`, Postgres commits),
+    /// so a vote the state records may leave the node afterwards.
+    pub async fn save_consensus_state(&self, data: &[u8]) -> Result<(), StorageError> {
+        let sql = "INSERT INTO consensus_state (id, data) VALUES (0, $1) \
+                   ON CONFLICT (id) DO UPDATE SET data = excluded.data";
+        let mut tx = self.pool.begin().await?;
+        tx.execute(sql, &[Arg::Bytes(data)]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The consensus safety state last saved, if any.
+    pub async fn consensus_state(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        let row = self.pool.fetch_optional("SELECT data FROM consensus_state", &[]).await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(col(&row, 0, &|| "consensus state".to_string())?))
     }
 
     /// The highest stored height plus one; 0 when nothing is stored.

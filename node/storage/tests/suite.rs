@@ -29,6 +29,7 @@ suite!(
     blocks_without_payload_or_share,
     a_block_of_many_transactions,
     concurrent_writers,
+    consensus_state_is_replaced_and_survives_reopen,
 );
 
 async fn open(cfg: &StorageConfig) -> Storage {
@@ -542,4 +543,20 @@ async fn concurrent_writers(cfg: StorageConfig) {
     assert_eq!(b.latest_state().await.unwrap(), Some((CHAIN_LEN - 1, state(CHAIN_LEN - 1))));
     let total: u64 = (0..CHAIN_LEN).map(|h| transactions(h).len() as u64).sum();
     assert_eq!(b.count_transactions(0, CHAIN_LEN).await.unwrap(), total);
+}
+
+async fn consensus_state_is_replaced_and_survives_reopen(cfg: StorageConfig) {
+    let s = open(&cfg).await;
+    assert_eq!(s.consensus_state().await.unwrap(), None);
+    s.save_consensus_state(b"first").await.unwrap();
+    assert_eq!(s.consensus_state().await.unwrap().as_deref(), Some(&b"first"[..]));
+    let big = vec![7u8; 1 << 20];
+    s.save_consensus_state(&big).await.unwrap();
+    assert_eq!(s.consensus_state().await.unwrap(), Some(big.clone()));
+    // Independent of the blocks: appending a block leaves it alone, and it survives reopen.
+    s.append_decided(block(0), &state(0)).await.unwrap();
+    drop(s);
+    let s = open(&cfg).await;
+    assert_eq!(s.consensus_state().await.unwrap(), Some(big));
+    assert_eq!(s.block_height().await.unwrap(), 1);
 }

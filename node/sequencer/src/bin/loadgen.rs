@@ -20,9 +20,10 @@ use futures_util::StreamExt;
 #[derive(Parser)]
 #[command(name = "loadgen", about = "Submit load to a node and measure throughput and latency")]
 struct Args {
-    /// The node's API.
-    #[arg(long, default_value = "http://127.0.0.1:24000")]
-    url: String,
+    /// The nodes' APIs, comma-separated: submitters take them in turn; blocks are
+    /// followed on the first.
+    #[arg(long, default_value = "http://127.0.0.1:24000", value_delimiter = ',')]
+    url: Vec<String>,
     /// How long to submit.
     #[arg(long, default_value = "20s", value_parser = parse_duration)]
     duration: Duration,
@@ -58,7 +59,8 @@ async fn submitter(args: Arc<Args>, id: usize, sent: Sent, until: Instant) -> (u
         let tx = Transaction::new(NamespaceId(i as u32 % args.namespaces.max(1)), bytes);
         i += 1;
         let at = Instant::now();
-        match client.post(format!("{}/v0/submit/submit", args.url)).json(&tx).send().await {
+        let url = &args.url[id % args.url.len()];
+        match client.post(format!("{url}/v0/submit/submit")).json(&tx).send().await {
             Ok(r) if r.status().is_success() => {
                 sent.lock().unwrap().insert(tx.commit(), at);
                 ok += 1;
@@ -72,25 +74,27 @@ async fn submitter(args: Arc<Args>, id: usize, sent: Sent, until: Instant) -> (u
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Arc::new(Args::parse());
+    let Some(first) = args.url.first().cloned() else { bail!("--url names no node") };
     let client = reqwest::Client::new();
     let start_height: u64 = client
-        .get(format!("{}/v0/node/block-height", args.url))
+        .get(format!("{first}/v0/node/block-height"))
         .send()
         .await
         .context("is the node running?")?
         .json()
         .await?;
-    let ws = format!(
-        "{}/v0/availability/stream/blocks/{start_height}",
-        args.url.replacen("http", "ws", 1)
-    );
+    let ws =
+        format!("{}/v0/availability/stream/blocks/{start_height}", first.replacen("http", "ws", 1));
     let (mut stream, _) = tokio_tungstenite::connect_async(&ws).await.context("block stream")?;
     let sent: Sent = Arc::default();
     let started = Instant::now();
     let until = started + args.duration;
     eprintln!(
         "loadgen: {} submitters, {}-byte transactions, {:?}, against {}",
-        args.concurrency, args.tx_size, args.duration, args.url
+        args.concurrency,
+        args.tx_size,
+        args.duration,
+        args.url.join(", ")
     );
     let tasks: Vec<_> = (0..args.concurrency)
         .map(|id| tokio::spawn(submitter(args.clone(), id, sent.clone(), until)))
@@ -98,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
 
     let mut latencies = Vec::new();
     let mut blocks = 0u64;
+    let mut last_decided = started;
     let drain_until = until + Duration::from_secs(10);
     while Instant::now() < drain_until {
         let left = drain_until - Instant::now();
@@ -111,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
         for tx in payload.transactions() {
             if let Some(at) = sent.remove(&tx.commit()) {
                 latencies.push(seen - at);
+                last_decided = seen;
             }
         }
         if Instant::now() > until && sent.is_empty() {
@@ -138,6 +144,12 @@ async fn main() -> anyhow::Result<()> {
         ok as f64 * args.tx_size as f64 / secs / 1e6
     );
     println!("decided            {} of {ok} in {blocks} blocks", latencies.len());
+    let decided_secs = (last_decided - started).as_secs_f64().max(1e-3);
+    println!(
+        "decided throughput {:.0} tx/s ({:.2} MB/s) over {decided_secs:.1} s",
+        latencies.len() as f64 / decided_secs,
+        latencies.len() as f64 * args.tx_size as f64 / decided_secs / 1e6
+    );
     println!(
         "latency            p50 {:?}  p90 {:?}  p99 {:?}  max {:?}",
         percentile(&latencies, 0.5),

@@ -46,8 +46,6 @@ pub fn node_args(genesis_file: &Path) -> NodeArgs {
         keys: KeyArgs::default(),
         builder_account: None,
         block_interval: Duration::from_millis(100),
-        vid_shares: 8,
-        vid_recovery_threshold: 4,
         srs_path: None,
         mempool_max_transactions: 1000,
         mempool_max_bytes: 1 << 20,
@@ -70,6 +68,7 @@ pub fn launch(dir: &Path, node: NodeArgs) -> Launch {
         storage: StorageConfig::Sqlite { path: dir.join("db") },
         pruning: None,
         modules: Modules::all(),
+        cluster: None,
     }
 }
 
@@ -98,3 +97,4 @@ pub async fn wait_for<T: serde::de::DeserializeOwned>(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+pub mod net;

@@ -1,0 +1,153 @@
+//! A network of nodes in one process over real libp2p QUIC on loopback, and the checks
+//! the multi-node tests share.
+
+use std::{net::UdpSocket, path::Path, time::Duration};
+
+use doppio_consensus::Timing;
+use doppio_keys::{NodeKeys, StakeTableEntry};
+use doppio_network::{BootstrapNode, NetworkConfig, PeerId};
+use doppio_sequencer::{
+    driver::{DEFAULT_FETCH_RATE_LIMIT, DriverConfig},
+    run::{Membership, RunningNode, start_with},
+};
+use serde_json::Value;
+
+use super::{GENESIS, keys, launch, node_args, write_genesis};
+
+pub const N: usize = 5;
+
+pub fn driver_config() -> DriverConfig {
+    DriverConfig {
+        timing: Timing {
+            view_timeout: Duration::from_millis(1500),
+            max_view_timeout: Duration::from_secs(6),
+            propose_wait: Duration::from_millis(200),
+        },
+        fetch_rate_limit: DEFAULT_FETCH_RATE_LIMIT,
+    }
+}
+
+pub struct Net {
+    pub keys: Vec<NodeKeys>,
+    pub peers: Vec<PeerId>,
+    pub ports: Vec<u16>,
+    entries: Vec<StakeTableEntry>,
+}
+
+impl Net {
+    pub fn new() -> Net {
+        if std::env::var_os("RUST_LOG").is_some() {
+            doppio_sequencer::run::init_logging();
+        }
+        let keys: Vec<NodeKeys> = (0..N).map(|i| keys(100 + i as u8)).collect();
+        let peers = keys.iter().map(|k| doppio_keys::peer::peer_id(&k.staking)).collect();
+        let ports = (0..N).map(|_| free_udp_port()).collect();
+        let entries =
+            keys.iter().map(|k| StakeTableEntry::new(&k.staking, 1, k.state.ver_key())).collect();
+        Net { keys, peers, ports, entries }
+    }
+
+    pub fn membership(&self, i: usize) -> Membership {
+        let bootstrap = (0..N)
+            .filter(|&j| j != i)
+            .map(|j| {
+                let addr =
+                    format!("/ip4/127.0.0.1/udp/{}/quic-v1/p2p/{}", self.ports[j], self.peers[j]);
+                BootstrapNode::parse(&addr, "test").unwrap()
+            })
+            .collect();
+        let mut network = NetworkConfig::loopback(bootstrap, Default::default());
+        network.bind = doppio_network::HostPort::new([127, 0, 0, 1].into(), self.ports[i]);
+        Membership {
+            entries: self.entries.clone(),
+            da: vec![true; N],
+            peers: self.peers.clone(),
+            index: i,
+            network,
+        }
+    }
+
+    pub async fn start(&self, dir: &Path, i: usize) -> (RunningNode, String) {
+        let genesis = write_genesis(dir, GENESIS);
+        let launch = launch(&dir.join(format!("node{i}")), node_args(&genesis));
+        let running = start_with(
+            &launch,
+            self.keys[i].clone(),
+            vec![],
+            Some(self.membership(i)),
+            driver_config(),
+        )
+        .await
+        .unwrap();
+        let url = format!("http://127.0.0.1:{}", running.api.unwrap().port());
+        (running, url)
+    }
+}
+
+pub fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub async fn get(client: &reqwest::Client, url: &str) -> Option<Value> {
+    let r = client.get(url).send().await.ok()?;
+    if !r.status().is_success() {
+        return None;
+    }
+    r.json().await.ok()
+}
+
+pub async fn height(client: &reqwest::Client, url: &str) -> u64 {
+    get(client, &format!("{url}/v0/node/block-height")).await.and_then(|v| v.as_u64()).unwrap_or(0)
+}
+
+/// Waits (up to `secs`) until `url`'s block height reaches `h`.
+pub async fn wait_height(client: &reqwest::Client, url: &str, h: u64, secs: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while height(client, url).await < h {
+        assert!(tokio::time::Instant::now() < deadline, "{url} did not reach height {h}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until transaction `hash` is found at every URL; returns its (height, block hash).
+pub async fn wait_decided(client: &reqwest::Client, urls: &[String], hash: &str) -> (u64, String) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut found = Vec::new();
+    for url in urls {
+        loop {
+            let v = get(client, &format!("{url}/v0/availability/transaction/hash/{hash}")).await;
+            if let Some(v) = v {
+                found.push((v["height"].as_u64().unwrap(), v["block_hash"].to_string()));
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{hash} not decided at {url}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert!(found.windows(2).all(|w| w[0] == w[1]), "nodes disagree on {hash}: {found:?}");
+    found[0].clone()
+}
+
+pub async fn wait_all(client: &reqwest::Client, urls: &[String], h: u64) {
+    for url in urls {
+        wait_height(client, url, h, 60).await;
+    }
+}
+
+/// The JSON at `path` from every node, checked equal.
+pub async fn same_everywhere(client: &reqwest::Client, urls: &[String], path: &str) -> Value {
+    let mut values = Vec::new();
+    for url in urls {
+        let v = get(client, &format!("{url}{path}")).await;
+        values.push(v.unwrap_or_else(|| panic!("{url}{path} not found")));
+    }
+    assert!(values.windows(2).all(|w| w[0] == w[1]), "nodes differ at {path}");
+    values.swap_remove(0)
+}
+
+/// Checks that the headers of heights `0..until` are the same at every URL.
+pub async fn same_chain(client: &reqwest::Client, urls: &[String], until: u64) {
+    for h in 0..until {
+        same_everywhere(client, urls, &format!("/v0/availability/header/{h}")).await;
+    }
+}

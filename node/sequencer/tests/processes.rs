@@ -1,0 +1,89 @@
+//! Four `sequencer` processes join through an orchestrator (run in the test) over real
+//! libp2p QUIC on loopback: each registers, gets its index and the peer list, starts when
+//! all four have joined, and a transaction submitted to one is decided in the same block
+//! at every node. One node is then killed (SIGKILL): the other three keep deciding; restarted
+//! on its store, address and key, it registers again (same index), catches up and serves
+//! what was decided while it was down.
+#![allow(missing_docs)]
+
+mod common;
+
+use std::{num::NonZeroUsize, process::Stdio, time::Duration};
+
+use common::net::{free_udp_port, wait_decided};
+use doppio_keys::{
+    Scheme,
+    keygen::{derive_keys, key_file_path, write_key_files},
+};
+use doppio_types::{NamespaceId, Transaction};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+const NODES: usize = 4;
+const GENESIS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../genesis/demo.toml");
+
+async fn spawn(dir: &std::path::Path, i: usize, port: u16, orchestrator: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sequencer"))
+        .arg("--key-file")
+        .arg(key_file_path(&dir.join("keys"), i as u64))
+        .args(["--genesis-file", GENESIS, "--accel-backend", "cpu", "--block-interval", "100ms"])
+        .args(["--libp2p-bind-address", &format!("127.0.0.1:{port}")])
+        .args(["--orchestrator-url", orchestrator])
+        .args(["--", "http", "--port", "0", "--", "query", "--", "submit", "--", "storage-fs"])
+        .arg("--path")
+        .arg(dir.join(format!("node{i}")))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("the node prints its API address")
+        .unwrap()
+        .unwrap();
+    let port = line.rsplit(':').next().unwrap().split('/').next().unwrap().to_owned();
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequencers_join_through_the_orchestrator_and_decide() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Vec<_> =
+        (0..NODES as u64).map(|i| derive_keys(&[9; 32], i, Scheme::All).unwrap()).collect();
+    write_key_files(&dir.path().join("keys"), &keys, false).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let orchestrator = format!("http://{}", listener.local_addr().unwrap());
+    let n = NonZeroUsize::new(NODES).unwrap();
+    tokio::spawn(doppio_network::orchestrator::server::serve(listener, n, std::future::pending()));
+
+    // The nodes start at once; each waits in the orchestrator for the others.
+    let ports: Vec<u16> = (0..NODES).map(|_| free_udp_port()).collect();
+    let spawns = (0..NODES).map(|i| spawn(dir.path(), i, ports[i], &orchestrator));
+    let mut nodes: Vec<(Child, String)> = futures_util::future::join_all(spawns).await;
+    let mut urls: Vec<String> = nodes.iter().map(|n| n.1.clone()).collect();
+
+    let client = reqwest::Client::new();
+    let tx = Transaction::new(NamespaceId(3), b"through the orchestrator".to_vec());
+    let r = client.post(format!("{}/v0/submit/submit", urls[2])).json(&tx).send().await.unwrap();
+    assert!(r.status().is_success());
+    let (height, _) = wait_decided(&client, &urls, &tx.commit().to_string()).await;
+    assert!(height >= 1);
+
+    // SIGKILL node 3; the other three (3 of 4 stake, more than 2/3) keep deciding.
+    let last = NODES - 1;
+    nodes[last].0.kill().await.unwrap();
+    let tx = Transaction::new(NamespaceId(3), b"while node 3 is dead".to_vec());
+    let r = client.post(format!("{}/v0/submit/submit", urls[0])).json(&tx).send().await.unwrap();
+    assert!(r.status().is_success());
+    let (height, _) = wait_decided(&client, &urls[..last], &tx.commit().to_string()).await;
+    // Restarted, it catches up past that block and agrees on it.
+    nodes[last] = spawn(dir.path(), last, ports[last], &orchestrator).await;
+    urls[last] = nodes[last].1.clone();
+    let (again, _) = wait_decided(&client, &urls, &tx.commit().to_string()).await;
+    assert_eq!(again, height);
+    drop(nodes);
+}
