@@ -15,6 +15,7 @@ use doppio_keys::{
     Scheme,
     keygen::{derive_keys, key_file_path, write_key_files},
 };
+use doppio_network::orchestrator::client::OrchestratorClient;
 use doppio_types::{NamespaceId, Transaction};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
@@ -73,11 +74,32 @@ async fn sequencers_join_through_the_orchestrator_and_decide() {
     let (height, _) = wait_decided(&client, &urls, &tx.commit().to_string()).await;
     assert!(height >= 1);
 
-    // SIGKILL node 3; the other three (3 of 4 stake, more than 2/3) keep deciding.
+    // The orchestrator numbered the nodes in the order they registered (a race): find
+    // each process's index from the QUIC port it registered.
+    let peers = OrchestratorClient::new(orchestrator.parse().unwrap())
+        .peers()
+        .await
+        .unwrap()
+        .expect("every node registered");
+    let index_of = |i: usize| {
+        let port = format!("/udp/{}/", ports[i]);
+        let node = peers.nodes.iter().find(|n| {
+            n.registration.bootstrap_node().unwrap().address().to_string().contains(&port)
+        });
+        node.expect("registered with its port").index
+    };
+
+    // SIGKILL the last process; the other three (3 of 4 stake, more than 2/3) keep deciding.
     let last = NODES - 1;
     nodes[last].0.kill().await.unwrap();
+    // Submitted to the member that leads the view after the dead one's: transactions are
+    // not gossiped between mempools, and the member leading the view *before* the dead
+    // one never gets a block certified while it is down (the votes for its proposals go
+    // to the dead leader), so a transaction sent only to that member waits for the restart.
+    let dead = index_of(last);
+    let next = (0..last).find(|&i| index_of(i) == (dead + 1) % NODES).unwrap();
     let tx = Transaction::new(NamespaceId(3), b"while node 3 is dead".to_vec());
-    let r = client.post(format!("{}/v0/submit/submit", urls[0])).json(&tx).send().await.unwrap();
+    let r = client.post(format!("{}/v0/submit/submit", urls[next])).json(&tx).send().await.unwrap();
     assert!(r.status().is_success());
     let (height, _) = wait_decided(&client, &urls[..last], &tx.commit().to_string()).await;
     // Restarted, it catches up past that block and agrees on it.
