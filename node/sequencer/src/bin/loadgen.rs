@@ -1,7 +1,8 @@
 //! `loadgen`: load a running node from another process and measure submit throughput and
 //! submit-to-decided latency.
 //!
-//! It submits transactions from `--concurrency` tasks for `--duration`, follows the block
+//! It submits transactions from `--concurrency` tasks for `--duration` (as fast as the
+//! nodes accept them, or at `--rate` transactions per second in all), follows the block
 //! stream, and times each transaction from its submission to the block that holds it.
 
 use std::{
@@ -36,6 +37,11 @@ struct Args {
     /// Namespaces to spread transactions over.
     #[arg(long, default_value_t = 4)]
     namespaces: u32,
+    /// Transactions per second, all submitters together (0: as fast as they are
+    /// accepted). A steady rate below the network's capacity measures latency without
+    /// queueing in the mempools.
+    #[arg(long, default_value_t = 0.0)]
+    rate: f64,
 }
 
 type Sent = Arc<Mutex<HashMap<TxCommitment, Instant>>>;
@@ -51,7 +57,20 @@ async fn submitter(args: Arc<Args>, id: usize, sent: Sent, until: Instant) -> (u
     let client = reqwest::Client::new();
     let (mut ok, mut refused) = (0u64, 0u64);
     let mut i = 0u64;
+    // Each submitter paces itself at rate / concurrency, started at staggered offsets so
+    // that the submissions are spread evenly over time.
+    let mut pace = (args.rate > 0.0).then(|| {
+        let period = Duration::from_secs_f64(args.concurrency as f64 / args.rate);
+        let first =
+            tokio::time::Instant::now() + period.mul_f64(id as f64 / args.concurrency as f64);
+        let mut t = tokio::time::interval_at(first, period);
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        t
+    });
     while Instant::now() < until {
+        if let Some(pace) = pace.as_mut() {
+            pace.tick().await;
+        }
         let mut bytes = vec![0u8; args.tx_size];
         let tag = format!("{id}-{i}");
         let n = tag.len().min(args.tx_size);
@@ -75,6 +94,12 @@ async fn submitter(args: Arc<Args>, id: usize, sent: Sent, until: Instant) -> (u
 async fn main() -> anyhow::Result<()> {
     let args = Arc::new(Args::parse());
     let Some(first) = args.url.first().cloned() else { bail!("--url names no node") };
+    if !(args.rate >= 0.0 && args.rate.is_finite()) {
+        bail!("--rate must be a finite number of transactions per second, not {}", args.rate);
+    }
+    if args.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
     let client = reqwest::Client::new();
     let start_height: u64 = client
         .get(format!("{first}/v0/node/block-height"))
@@ -90,8 +115,9 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let until = started + args.duration;
     eprintln!(
-        "loadgen: {} submitters, {}-byte transactions, {:?}, against {}",
+        "loadgen: {} submitters{}, {}-byte transactions, {:?}, against {}",
         args.concurrency,
+        if args.rate > 0.0 { format!(" at {} tx/s in all", args.rate) } else { String::new() },
         args.tx_size,
         args.duration,
         args.url.join(", ")
