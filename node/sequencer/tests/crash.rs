@@ -3,7 +3,7 @@
 //! chain state matches the tip, and every transaction seen decided is still there.
 #![allow(missing_docs)]
 
-use std::{path::Path, process::Stdio, time::Duration};
+use std::path::Path;
 
 use doppio_accel::Accel;
 use doppio_kzg::Srs;
@@ -12,40 +12,25 @@ use doppio_sequencer::run::DEV_SRS_SEED;
 use doppio_storage::{BlockId, LeafId, Storage, StorageConfig};
 use doppio_types::{NamespaceId, Transaction, TxCommitment};
 use doppio_vid::Vid;
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    process::{Child, Command},
-};
+use tokio::process::{Child, Command};
+
+mod common;
+
+use common::{net::height, spawn_node};
 
 const GENESIS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../genesis/demo.toml");
 
 /// Starts the dev node on a free port; returns the process and its API URL.
 async fn spawn(dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dev-node"))
-        .args(["--port", "0", "--path"])
-        .arg(dir)
-        .args(["--genesis-file", GENESIS, "--block-interval", "40ms"])
-        .args(["--accel-backend", "cpu"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("the dev node prints its API address")
-        .unwrap()
-        .unwrap();
-    let port = line.split("127.0.0.1:").nth(1).unwrap().split('/').next().unwrap();
-    (child, format!("http://127.0.0.1:{port}"))
-}
-
-async fn height(client: &reqwest::Client, url: &str) -> u64 {
-    match client.get(format!("{url}/v0/node/block-height")).send().await {
-        Ok(r) => r.json().await.unwrap_or(0),
-        Err(_) => 0,
-    }
+    spawn_node(
+        Command::new(env!("CARGO_BIN_EXE_dev-node"))
+            .args(["--port", "0", "--path"])
+            .arg(dir)
+            .args(["--genesis-file", GENESIS, "--block-interval", "40ms"])
+            .args(["--accel-backend", "cpu"])
+            .env("RUST_LOG", "warn"),
+    )
+    .await
 }
 
 /// Submits transactions and records those the API reports decided, until `stop_at`

@@ -8,46 +8,44 @@
 
 mod common;
 
-use std::{num::NonZeroUsize, process::Stdio, time::Duration};
+use std::num::NonZeroUsize;
 
-use common::net::{free_udp_port, wait_decided};
+use common::{
+    net::{free_udp_port, wait_decided},
+    spawn_node,
+};
 use doppio_keys::{
     Scheme,
     keygen::{derive_keys, key_file_path, write_key_files},
 };
 use doppio_network::orchestrator::client::OrchestratorClient;
 use doppio_types::{NamespaceId, Transaction};
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    process::{Child, Command},
-};
+use tokio::process::{Child, Command};
 
 const NODES: usize = 4;
 const GENESIS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../genesis/demo.toml");
 
 async fn spawn(dir: &std::path::Path, i: usize, port: u16, orchestrator: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sequencer"))
-        .arg("--key-file")
-        .arg(key_file_path(&dir.join("keys"), i as u64))
-        .args(["--genesis-file", GENESIS, "--accel-backend", "cpu", "--block-interval", "100ms"])
-        .args(["--libp2p-bind-address", &format!("127.0.0.1:{port}")])
-        .args(["--orchestrator-url", orchestrator])
-        .args(["--", "http", "--port", "0", "--", "query", "--", "submit", "--", "storage-fs"])
-        .arg("--path")
-        .arg(dir.join(format!("node{i}")))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("the node prints its API address")
-        .unwrap()
-        .unwrap();
-    let port = line.rsplit(':').next().unwrap().split('/').next().unwrap().to_owned();
-    (child, format!("http://127.0.0.1:{port}"))
+    spawn_node(
+        Command::new(env!("CARGO_BIN_EXE_sequencer"))
+            .arg("--key-file")
+            .arg(key_file_path(&dir.join("keys"), i as u64))
+            .args([
+                "--genesis-file",
+                GENESIS,
+                "--accel-backend",
+                "cpu",
+                "--block-interval",
+                "100ms",
+            ])
+            .args(["--libp2p-bind-address", &format!("127.0.0.1:{port}")])
+            .args(["--orchestrator-url", orchestrator])
+            .args(["--", "http", "--port", "0", "--", "query", "--", "submit", "--", "storage-fs"])
+            .arg("--path")
+            .arg(dir.join(format!("node{i}")))
+            .env("RUST_LOG", "warn"),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -97,4 +97,28 @@ pub async fn wait_for<T: serde::de::DeserializeOwned>(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Spawns a node binary (`sequencer`, `dev-node`) set up in `cmd`, killed when the
+/// returned handle drops, and reads the API URL from the first line it prints
+/// (`…: API at http://HOST:PORT/v0/…`), as `http://127.0.0.1:PORT`.
+pub async fn spawn_node(cmd: &mut tokio::process::Command) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn the node");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("the node prints its API address")
+        .unwrap()
+        .expect("the node prints its API address");
+    let address = line.split("API at http://").nth(1).and_then(|a| a.split('/').next());
+    let port = address
+        .and_then(|a| a.rsplit(':').next())
+        .unwrap_or_else(|| panic!("no API address in {line:?}"));
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
 pub mod net;
