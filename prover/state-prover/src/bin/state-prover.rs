@@ -13,11 +13,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::from_default_env().add_directive("info".parse()?),
-        )
-        .init();
+    doppio_state_prover::init_logging();
     let args = Cli::parse().prover;
     let prover = from_args(&args)?;
     if let Some(port) = args.port {

@@ -15,11 +15,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::from_default_env().add_directive("info".parse()?),
-        )
-        .init();
+    doppio_state_prover::init_logging();
     let args = Cli::parse().relay;
     let text = std::fs::read_to_string(&args.stake_table)
         .with_context(|| format!("--stake-table {}", args.stake_table.display()))?;
