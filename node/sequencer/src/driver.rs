@@ -405,13 +405,7 @@ impl Driver {
         if start.elapsed() >= Duration::from_secs(1) {
             (*start, *used) = (Instant::now(), 0);
         }
-        let others: Vec<PeerId> = self
-            .peers
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != self.node.index())
-            .map(|(_, p)| *p)
-            .collect();
+        let others = other_members(&self.peers, self.node.index());
         if *used as usize + others.len() > self.config.fetch_rate_limit as usize {
             // Consensus asks again at the next view timer.
             return tracing::debug!(%commitment, "fetch rate limit reached");
@@ -439,6 +433,11 @@ impl Driver {
         self.in_flight.retain(|v, _| *v > top);
         let _ = self.decide.send(leaves);
     }
+}
+
+/// Every member's peer id but this node's (`me` is its index in the stake table).
+fn other_members(peers: &[PeerId], me: usize) -> Vec<PeerId> {
+    peers.iter().enumerate().filter(|(i, _)| *i != me).map(|(_, p)| *p).collect()
 }
 
 fn send_fetch(net: NetworkHandle, peers: Vec<PeerId>, commitment: LeafCommitment) {
@@ -473,13 +472,7 @@ async fn decider(
                     break b;
                 }
                 if let Some((net, peers)) = &net {
-                    let others = peers
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i != node.index())
-                        .map(|(_, p)| *p)
-                        .collect();
-                    send_fetch(net.clone(), others, commitment);
+                    send_fetch(net.clone(), other_members(peers, node.index()), commitment);
                 }
                 let _ =
                     tokio::time::timeout(Duration::from_secs(1), payloads.arrived.notified()).await;
