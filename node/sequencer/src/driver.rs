@@ -73,18 +73,41 @@ pub struct Transport {
     pub peers: Vec<PeerId>,
 }
 
+/// A rewrite of every consensus message the driver sends: `(recipient, message)` (`None`:
+/// broadcast) in, the messages to send instead out.
+pub type Rewrite = dyn Fn(Option<usize>, Message) -> Vec<(Option<usize>, Message)> + Send + Sync;
+
 /// Driver options.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 pub struct DriverConfig {
     /// View timing.
     pub timing: Timing,
     /// Most leaf requests sent per second.
     pub fetch_rate_limit: u32,
+    /// Fault injection: a node given a rewrite sends what it returns instead of what
+    /// consensus asked for — how the tests make a real node a Byzantine leader
+    /// (equivocating, sending invalid headers or corrupted VID shares). `None` in every
+    /// binary.
+    pub byzantine: Option<Arc<Rewrite>>,
 }
 
 impl Default for DriverConfig {
     fn default() -> Self {
-        DriverConfig { timing: Timing::default(), fetch_rate_limit: DEFAULT_FETCH_RATE_LIMIT }
+        DriverConfig {
+            timing: Timing::default(),
+            fetch_rate_limit: DEFAULT_FETCH_RATE_LIMIT,
+            byzantine: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for DriverConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriverConfig")
+            .field("timing", &self.timing)
+            .field("fetch_rate_limit", &self.fetch_rate_limit)
+            .field("byzantine", &self.byzantine.is_some())
+            .finish()
     }
 }
 
@@ -351,8 +374,8 @@ impl Driver {
     fn act(&mut self, action: Action) {
         match action {
             Action::Persist { .. } => {}
-            Action::Send { to, message } => self.send(Some(to), &message),
-            Action::Broadcast { message } => self.send(None, &message),
+            Action::Send { to, message } => self.send_rewritten(Some(to), message),
+            Action::Broadcast { message } => self.send_rewritten(None, message),
             Action::ScheduleTimer { timer, after } => {
                 let events = self.events.clone();
                 tokio::spawn(async move {
@@ -363,6 +386,13 @@ impl Driver {
             Action::BuildBlock { view, parent } => self.build(view, parent),
             Action::Fetch { commitment } => self.fetch(commitment),
             Action::Decide { leaves } => self.decided(leaves),
+        }
+    }
+
+    fn send_rewritten(&self, to: Option<usize>, message: Message) {
+        match &self.config.byzantine {
+            None => self.send(to, &message),
+            Some(rewrite) => rewrite(to, message).iter().for_each(|(to, m)| self.send(*to, m)),
         }
     }
 

@@ -5,14 +5,20 @@
 //! commitment, VID shares of another payload, unrequested leaves and malformed bytes of
 //! every kind. The honest nodes pass its views by timeout certificates, keep deciding the
 //! same chain, and no certificate ever counts the Byzantine member.
+//!
+//! A second network has a Byzantine *leader*: member 4 runs a real node whose outgoing
+//! messages are rewritten (`DriverConfig::byzantine`). In its views it equivocates, one
+//! of its two proposals carrying an invalid header, and one member's VID share arrives
+//! corrupted; none of its blocks is ever decided and the rest agree on one chain.
 #![allow(missing_docs)]
 
 mod common;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use common::net::{N, Net, same_chain, wait_all, wait_decided};
-use doppio_consensus::{DaProposal, Message, VidShareMessage};
+use alloy_primitives::B256;
+use common::net::{N, Net, driver_config, same_chain, wait_all, wait_decided};
+use doppio_consensus::{DaProposal, Message, SignedProposal, VidShareMessage};
 use doppio_keys::{Vote, VoteData, VoteKind};
 use doppio_network::NetworkConfig;
 use doppio_sequencer::driver::{TAG_CONSENSUS, TAG_FETCH, TAG_LEAF};
@@ -136,6 +142,77 @@ async fn a_byzantine_member_is_not_followed() {
         }
     }
     byz.shutdown().await;
+    for (running, _) in nodes {
+        running.stop().await;
+    }
+}
+
+/// Member 4's rewrite: in its views the real proposal goes to members 0 and 1 only, and
+/// a second proposal of the same view — its header claiming another fee-state root,
+/// signed all the same — goes to members 2 and 3 and is broadcast (so members 0 and 1
+/// see both: equivocation); member 2's VID share arrives with a corrupted Merkle path.
+/// Everything else it sends (DA proposals, votes, timeouts) is honest.
+fn equivocate(key: doppio_keys::BlsSecretKey) -> Arc<doppio_sequencer::driver::Rewrite> {
+    Arc::new(move |to, message| match message {
+        Message::Proposal(real) => {
+            let mut invalid = real.proposal.clone();
+            invalid.leaf.block_header.fee_merkle_tree_root = B256::repeat_byte(0xbd);
+            let invalid = Message::Proposal(Box::new(SignedProposal::sign(&key, invalid)));
+            let real = Message::Proposal(real);
+            vec![
+                (Some(0), real.clone()),
+                (Some(1), real),
+                (Some(2), invalid.clone()),
+                (Some(3), invalid.clone()),
+                (None, invalid),
+            ]
+        }
+        Message::VidShare(mut m) if to == Some(2) => {
+            for node in &mut m.share.merkle_path {
+                node[0] ^= 1;
+            }
+            vec![(to, Message::VidShare(m))]
+        }
+        other => vec![(to, other)],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_byzantine_leader_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Net::with_keys(150);
+    let mut nodes = Vec::new();
+    for i in 0..N {
+        let mut driver = driver_config();
+        if i == BYZANTINE {
+            driver.byzantine = Some(equivocate(net.keys[i].staking.clone()));
+        }
+        nodes.push(net.start_with_driver(dir.path(), i, driver).await);
+    }
+    let honest: Vec<String> = nodes[..BYZANTINE].iter().map(|n| n.1.clone()).collect();
+    let client = reqwest::Client::new();
+
+    let tx = Transaction::new(NamespaceId(7), b"decided despite a Byzantine leader".to_vec());
+    client.post(format!("{}/v0/submit/submit", honest[1])).json(&tx).send().await.unwrap();
+    wait_decided(&client, &honest, &tx.commit().to_string()).await;
+    // Several of the Byzantine leader's views pass meanwhile.
+    let top = nodes.iter().map(|n| n.0.node.block_height()).min().unwrap() + 2 * N as u64;
+    wait_all(&client, &honest, top).await;
+    same_chain(&client, &honest, top).await;
+    let (storage, committee) = (nodes[0].0.node.storage(), nodes[0].0.node.committee());
+    let mut view = 0;
+    for h in 1..top {
+        view = storage.leaf(LeafId::Height(h)).await.unwrap().leaf.view_number;
+        assert_ne!(
+            committee.leader(view),
+            BYZANTINE,
+            "block {h} is from view {view}, the Byzantine leader's: an equivocating leader was followed"
+        );
+    }
+    assert!(
+        view > 2 * N as u64,
+        "the Byzantine leader's views did not pass twice (last view {view})"
+    );
     for (running, _) in nodes {
         running.stop().await;
     }

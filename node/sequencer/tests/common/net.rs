@@ -24,6 +24,7 @@ pub fn driver_config() -> DriverConfig {
             propose_wait: Duration::from_millis(200),
         },
         fetch_rate_limit: DEFAULT_FETCH_RATE_LIMIT,
+        byzantine: None,
     }
 }
 
@@ -36,10 +37,16 @@ pub struct Net {
 
 impl Net {
     pub fn new() -> Net {
+        Net::with_keys(100)
+    }
+
+    /// A network whose member `i` has the keys of seed `first + i`: tests running at once
+    /// in one process use different keys, so their nodes never take each other for peers.
+    pub fn with_keys(first: u8) -> Net {
         if std::env::var_os("RUST_LOG").is_some() {
             doppio_sequencer::run::init_logging();
         }
-        let keys: Vec<NodeKeys> = (0..N).map(|i| keys(100 + i as u8)).collect();
+        let keys: Vec<NodeKeys> = (0..N).map(|i| keys(first + i as u8)).collect();
         let peers = keys.iter().map(|k| doppio_keys::peer::peer_id(&k.staking)).collect();
         let ports = (0..N).map(|_| free_udp_port()).collect();
         let entries =
@@ -68,24 +75,41 @@ impl Net {
     }
 
     pub async fn start(&self, dir: &Path, i: usize) -> (RunningNode, String) {
+        self.start_with_driver(dir, i, driver_config()).await
+    }
+
+    pub async fn start_with_driver(
+        &self,
+        dir: &Path,
+        i: usize,
+        driver: DriverConfig,
+    ) -> (RunningNode, String) {
         let genesis = write_genesis(dir, GENESIS);
         let launch = launch(&dir.join(format!("node{i}")), node_args(&genesis));
-        let running = start_with(
-            &launch,
-            self.keys[i].clone(),
-            vec![],
-            Some(self.membership(i)),
-            driver_config(),
-        )
-        .await
-        .unwrap();
+        let running =
+            start_with(&launch, self.keys[i].clone(), vec![], Some(self.membership(i)), driver)
+                .await
+                .unwrap();
         let url = format!("http://127.0.0.1:{}", running.api.unwrap().port());
         (running, url)
     }
 }
 
+/// A UDP port free a moment ago, taken below the kernel's ephemeral range (32768 and up
+/// on Linux). A port the kernel picked for `:0` can be picked again for the next socket
+/// that asks, so between this check and the node's bind another test's client socket
+/// could take it; ports outside that range are only taken by explicit binds like this.
 pub fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    // Spread the processes apart (pid), then walk: one process never repeats a port.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 400) as u16 * 30;
+    loop {
+        let port = 20_000 + (base - 20_000 + NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 pub async fn get(client: &reqwest::Client, url: &str) -> Option<Value> {
@@ -111,7 +135,7 @@ pub async fn wait_height(client: &reqwest::Client, url: &str, h: u64, secs: u64)
 
 /// Waits until transaction `hash` is found at every URL; returns its (height, block hash).
 pub async fn wait_decided(client: &reqwest::Client, urls: &[String], hash: &str) -> (u64, String) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     let mut found = Vec::new();
     for url in urls {
         loop {
@@ -120,7 +144,13 @@ pub async fn wait_decided(client: &reqwest::Client, urls: &[String], hash: &str)
                 found.push((v["height"].as_u64().unwrap(), v["block_hash"].to_string()));
                 break;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{hash} not decided at {url}");
+            if tokio::time::Instant::now() >= deadline {
+                let mut heights = Vec::new();
+                for u in urls {
+                    heights.push(height(client, u).await);
+                }
+                panic!("{hash} not decided at {url}; found at {found:?}; heights {heights:?}");
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
