@@ -132,15 +132,24 @@ struct Global {
     cluster: ClusterArgs,
 }
 
-/// How a `sequencer` joins a network of several nodes. With `--orchestrator-url` it
+/// How a `sequencer` joins a network of several nodes. With `--network-config FILE`
+/// naming a file that exists, the stake table and bootstrap list come from it (a static
+/// configuration: no orchestrator is asked). Otherwise, with `--orchestrator-url`, it
 /// registers there (its QUIC address, keys, stake, DA flag, API URL), takes the stake
-/// table and bootstrap list from the peer list, and starts once every node has joined;
-/// without it the node is a network of its own.
+/// table and bootstrap list from the peer list, starts once every node has joined, and
+/// writes the peer list to `--network-config` when given (a restart then needs no
+/// orchestrator). With neither the node is a network of its own.
 #[derive(Clone, Debug, Args)]
 pub struct ClusterArgs {
     /// libp2p options and the orchestrator.
     #[command(flatten)]
     pub network: doppio_network::NetworkArgs,
+
+    /// The network config file (the orchestrator's peer list as JSON; `network-config`
+    /// makes one for a network without an orchestrator): read when it exists, written
+    /// after joining through the orchestrator when it does not.
+    #[arg(long, env = "DOPPIO_NETWORK_CONFIG")]
+    pub network_config: Option<std::path::PathBuf>,
 
     /// Most leaf requests sent per second while catching up.
     #[arg(long, env = "ESPRESSO_SEQUENCER_FETCH_RATE_LIMIT", default_value_t = crate::driver::DEFAULT_FETCH_RATE_LIMIT)]

@@ -12,7 +12,7 @@ use doppio_network::{
     NetworkConfig, NetworkHandle, PeerId,
     config::quic_multiaddr,
     orchestrator::{
-        Registration,
+        PeerList, Registration,
         client::{Backoff, OrchestratorClient},
     },
 };
@@ -103,30 +103,49 @@ pub async fn start(
     keys: NodeKeys,
     env: Vec<(String, String)>,
 ) -> anyhow::Result<RunningNode> {
-    let Some(cluster) = launch.cluster.as_ref().filter(|c| c.network.orchestrator_url.is_some())
-    else {
+    let Some(cluster) = launch.cluster.as_ref().filter(|c| {
+        c.network.orchestrator_url.is_some()
+            || c.network_config.as_ref().is_some_and(|p| p.exists())
+    }) else {
+        if let Some(path) = launch.cluster.as_ref().and_then(|c| c.network_config.as_ref()) {
+            anyhow::bail!(
+                "--network-config {}: no such file, and no --orchestrator-url to make it from",
+                path.display()
+            );
+        }
         if launch.cluster.as_ref().is_some_and(|c| !c.network.libp2p_bootstrap_nodes.is_empty()) {
             tracing::warn!(
-                "bootstrap nodes given without --orchestrator-url: the stake table comes from \
-                 the orchestrator, so this node runs a network of its own"
+                "bootstrap nodes given without --orchestrator-url or --network-config: the \
+                 stake table comes from one of them, so this node runs a network of its own"
             );
         }
         return start_with(launch, keys, env, None, DriverConfig::default()).await;
     };
-    let membership = join_orchestrator(launch, cluster, &keys).await?;
+    let peers = match cluster.network_config.as_ref().filter(|p| p.exists()) {
+        Some(path) => {
+            let peers = doppio_network::orchestrator::file::read(path)?;
+            tracing::info!(
+                file = %path.display(),
+                nodes = peers.nodes.len(),
+                "network from the network config file (the orchestrator is not asked)"
+            );
+            peers
+        }
+        None => join_orchestrator(launch, cluster, &keys).await?,
+    };
+    let membership = membership(cluster, &keys, peers)?;
     let driver =
         DriverConfig { fetch_rate_limit: cluster.fetch_rate_limit, ..DriverConfig::default() };
     start_with(launch, keys, env, Some(membership), driver).await
 }
 
-/// Registers with the orchestrator and waits for the peer list: the stake table in
-/// registration order, this node's index, and the network with the others as bootstrap
-/// nodes (or those the command line names).
+/// Registers with the orchestrator and waits for the peer list (in registration order),
+/// which it writes to `--network-config` when given.
 async fn join_orchestrator(
     launch: &Launch,
     cluster: &ClusterArgs,
     keys: &NodeKeys,
-) -> anyhow::Result<Membership> {
+) -> anyhow::Result<PeerList> {
     let net = &cluster.network;
     let url = net.orchestrator_url.clone().context("no orchestrator URL")?;
     let advertise = net.libp2p_advertise_address.as_ref().unwrap_or(&net.libp2p_bind_address);
@@ -149,16 +168,42 @@ async fn join_orchestrator(
     let client = OrchestratorClient::new(url);
     let (registered, peers) = client.join(&reg, Backoff::default()).await?;
     tracing::info!(index = registered.index, nodes = peers.nodes.len(), "joined the network");
-    let mut args = net.clone();
+    if let Some(path) = &cluster.network_config {
+        doppio_network::orchestrator::file::write(path, &peers)?;
+        tracing::info!(file = %path.display(), "peer list saved: a restart needs no orchestrator");
+    }
+    Ok(peers)
+}
+
+/// The membership `peers` describes: the stake table in its order, this node's index
+/// (found by its staking key), and the network with the others as bootstrap nodes (or
+/// those the command line names).
+fn membership(
+    cluster: &ClusterArgs,
+    keys: &NodeKeys,
+    peers: PeerList,
+) -> anyhow::Result<Membership> {
+    let me = keys.staking.public_key();
+    let index =
+        peers.nodes.iter().position(|n| n.registration.staking_key == me).with_context(|| {
+            format!("this node's staking key {me} is not in the network's peer list")
+        })?;
+    let mut args = cluster.network.clone();
     if args.libp2p_bootstrap_nodes.is_empty() {
-        args.libp2p_bootstrap_nodes = peers.bootstrap_nodes().map_err(anyhow::Error::msg)?;
+        args.libp2p_bootstrap_nodes = peers
+            .nodes
+            .iter()
+            .filter(|n| n.index != index)
+            .map(|n| n.registration.bootstrap_node())
+            .collect::<Result<_, _>>()
+            .map_err(anyhow::Error::msg)?;
     }
     let network = args.into_config(&[] as &[&str], peers.members())?;
     Ok(Membership {
         entries: peers.stake_table_entries(),
         da: peers.nodes.iter().map(|p| p.registration.da).collect(),
         peers: peers.nodes.iter().map(|p| p.registration.peer_id).collect(),
-        index: registered.index,
+        index,
         network,
     })
 }

@@ -5,6 +5,7 @@
 //! configuration (bootstrap nodes and the stake table's members) needs none.
 
 pub mod client;
+pub mod file;
 pub mod server;
 
 use std::collections::HashSet;
@@ -282,12 +283,12 @@ impl PeerList {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use doppio_keys::SchnorrSigningKey;
 
     use super::*;
 
-    fn registration(seed: u8) -> Registration {
+    pub(crate) fn registration(seed: u8) -> Registration {
         let staking = BlsSecretKey::from_ikm(&[seed; 32]);
         let state = SchnorrSigningKey::from_seed(&[seed; 32]).unwrap().ver_key();
         let address = format!("/ip4/127.0.0.1/udp/{}/quic-v1", 1000 + u16::from(seed));

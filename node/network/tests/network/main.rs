@@ -4,4 +4,5 @@
 mod common;
 mod membership;
 mod messaging;
+mod network_config;
 mod orchestrator;
