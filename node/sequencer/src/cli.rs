@@ -151,6 +151,16 @@ pub struct ClusterArgs {
     #[arg(long, env = "DOPPIO_NETWORK_CONFIG")]
     pub network_config: Option<std::path::PathBuf>,
 
+    /// Other nodes' HTTP APIs (comma-separated URLs) to fetch missing leaves and
+    /// payloads from while catching up, besides the members over libp2p.
+    #[arg(long, env = "ESPRESSO_SEQUENCER_STATE_PEERS", value_delimiter = ',')]
+    pub state_peers: Vec<reqwest::Url>,
+
+    /// More HTTP APIs to catch up from (the union with `--state-peers` is used: this
+    /// node rebuilds its state from the blocks, so both serve the same fetches).
+    #[arg(long, env = "ESPRESSO_SEQUENCER_API_PEERS", value_delimiter = ',')]
+    pub api_peers: Vec<reqwest::Url>,
+
     /// Most leaf requests sent per second while catching up.
     #[arg(long, env = "ESPRESSO_SEQUENCER_FETCH_RATE_LIMIT", default_value_t = crate::driver::DEFAULT_FETCH_RATE_LIMIT)]
     pub fetch_rate_limit: u32,

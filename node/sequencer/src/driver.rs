@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc};
 
 use crate::{
+    api_peers::ApiPeers,
     node::{BuiltBlock, Node, NodeError, block_data},
     validator::{ChainValidator, Speculative},
 };
@@ -89,6 +90,9 @@ pub struct DriverConfig {
     /// (equivocating, sending invalid headers or corrupted VID shares). `None` in every
     /// binary.
     pub byzantine: Option<Arc<Rewrite>>,
+    /// Other nodes' HTTP APIs to fetch missing leaves and payloads from, besides the
+    /// members over libp2p.
+    pub api_peers: Option<ApiPeers>,
 }
 
 impl Default for DriverConfig {
@@ -97,6 +101,7 @@ impl Default for DriverConfig {
             timing: Timing::default(),
             fetch_rate_limit: DEFAULT_FETCH_RATE_LIMIT,
             byzantine: None,
+            api_peers: None,
         }
     }
 }
@@ -107,6 +112,7 @@ impl std::fmt::Debug for DriverConfig {
             .field("timing", &self.timing)
             .field("fetch_rate_limit", &self.fetch_rate_limit)
             .field("byzantine", &self.byzantine.is_some())
+            .field("api_peers", &self.api_peers)
             .finish()
     }
 }
@@ -122,6 +128,8 @@ struct LeafReply {
 enum Event {
     Timer(Timer),
     Built(u64, Box<Result<BuiltBlock, NodeError>>),
+    /// A leaf (and maybe its payload) fetched over a peer's HTTP API.
+    Fetched(Box<(Leaf, Option<Payload>)>),
 }
 
 /// Payloads that arrived with fetched leaves, for the decider.
@@ -200,6 +208,7 @@ pub async fn run(
         payloads.clone(),
         speculative.clone(),
         net.clone().map(|n| (n, peers.clone())),
+        config.api_peers.clone(),
     ));
     let peer_index = peers.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     let mut driver = Driver {
@@ -303,16 +312,21 @@ impl Driver {
             Ok(r) => r,
             Err(e) => return tracing::debug!(from, "malformed leaf answer: {e}"),
         };
-        let commitment = reply.leaf.commit();
-        if let Some((bytes, ns)) = reply.payload
-            && let Ok(p) = Payload::from_parts(bytes, ns)
-        {
+        let payload = reply.payload.and_then(|(bytes, ns)| Payload::from_parts(bytes, ns).ok());
+        self.take_fetched(reply.leaf, payload);
+    }
+
+    /// A fetched leaf: consensus uses it only if it asked for its commitment; its payload
+    /// waits for the decider, which checks it against the header.
+    fn take_fetched(&mut self, leaf: Leaf, payload: Option<Payload>) {
+        let commitment = leaf.commit();
+        if let Some(p) = payload {
             self.payloads.payloads.lock().expect("payloads lock").insert(commitment, p);
             self.payloads.arrived.notify_waiters();
         }
-        self.speculative.lock().expect("speculative lock").add_leaf(&reply.leaf);
-        if let Err(e) = self.consensus.fetched(reply.leaf) {
-            tracing::trace!(from, "fetched leaf not used: {e}");
+        self.speculative.lock().expect("speculative lock").add_leaf(&leaf);
+        if let Err(e) = self.consensus.fetched(leaf) {
+            tracing::trace!(%commitment, "fetched leaf not used: {e}");
         }
     }
 
@@ -323,6 +337,10 @@ impl Driver {
                 Ok(b) => self.built(view, b),
                 Err(e) => tracing::error!(view, "building a block failed: {e}"),
             },
+            Event::Fetched(fetched) => {
+                let (leaf, payload) = *fetched;
+                self.take_fetched(leaf, payload);
+            }
         }
     }
 
@@ -429,19 +447,42 @@ impl Driver {
         });
     }
 
+    /// Asks for a leaf within `--fetch-rate-limit` requests a second: with API peers one
+    /// of them over HTTP first (one request, answered from a store), then as many other
+    /// members over libp2p as the budget leaves.
     fn fetch(&mut self, commitment: LeafCommitment) {
-        let Some(net) = self.net.clone() else { return };
         let (start, used) = &mut self.fetch_window;
         if start.elapsed() >= Duration::from_secs(1) {
             (*start, *used) = (Instant::now(), 0);
         }
-        let others = other_members(&self.peers, self.node.index());
-        if *used as usize + others.len() > self.config.fetch_rate_limit as usize {
+        let mut budget = self.config.fetch_rate_limit.saturating_sub(*used) as usize;
+        if budget == 0 {
             // Consensus asks again at the next view timer.
             return tracing::debug!(%commitment, "fetch rate limit reached");
         }
-        *used += others.len() as u32;
-        send_fetch(net, others, commitment);
+        if let Some(peers) = self.config.api_peers.clone() {
+            budget -= 1;
+            let (events, turn) = (self.events.clone(), *used as usize);
+            tokio::spawn(async move {
+                if let Some(fetched) = peers.leaf(commitment, turn).await {
+                    let _ = events.send(Event::Fetched(Box::new(fetched)));
+                }
+            });
+        }
+        let mut others = match &self.net {
+            Some(_) => other_members(&self.peers, self.node.index()),
+            None => Vec::new(),
+        };
+        // A budget smaller than the membership asks different members in turn.
+        if !others.is_empty() {
+            let turn = *used as usize % others.len();
+            others.rotate_left(turn);
+        }
+        others.truncate(budget);
+        *used = self.config.fetch_rate_limit - (budget - others.len()) as u32;
+        if let Some(net) = self.net.clone() {
+            send_fetch(net, others, commitment);
+        }
     }
 
     fn decided(&mut self, leaves: Vec<DecidedLeaf>) {
@@ -489,6 +530,7 @@ async fn decider(
     payloads: Arc<FetchedPayloads>,
     speculative: Arc<Mutex<Speculative>>,
     net: Option<(NetworkHandle, Vec<PeerId>)>,
+    api_peers: Option<ApiPeers>,
 ) {
     let empty = match empty_dispersal(&node) {
         Ok(d) => d,
@@ -497,12 +539,24 @@ async fn decider(
     while let Some(leaves) = rx.recv().await {
         for d in leaves {
             let commitment = d.leaf.leaf.commit();
+            let mut turn = 0;
             let block = loop {
                 if let Some(b) = block_of(&node, &d, &empty, &payloads).await {
                     break b;
                 }
                 if let Some((net, peers)) = &net {
                     send_fetch(net.clone(), other_members(peers, node.index()), commitment);
+                }
+                if let Some(p) = &api_peers
+                    && let Some(payload) = p.payload(d.leaf.height(), turn).await
+                {
+                    payloads.payloads.lock().expect("payloads lock").insert(commitment, payload);
+                    turn += 1;
+                    // A wrong payload (dropped by block_of): the next peer at once, but
+                    // no more than one round of them between waits.
+                    if turn % p.len() != 0 {
+                        continue;
+                    }
                 }
                 let _ =
                     tokio::time::timeout(Duration::from_secs(1), payloads.arrived.notified()).await;

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
+pub mod api_peers;
 pub mod cli;
 pub mod demo;
 pub mod dev_node;

@@ -23,6 +23,7 @@ use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
     api::{self, ApiConfig},
+    api_peers::ApiPeers,
     cli::{ClusterArgs, Launch},
     driver::{self, DriverConfig, Transport},
     mempool::MempoolConfig,
@@ -134,8 +135,14 @@ pub async fn start(
         None => join_orchestrator(launch, cluster, &keys).await?,
     };
     let membership = membership(cluster, &keys, peers)?;
-    let driver =
-        DriverConfig { fetch_rate_limit: cluster.fetch_rate_limit, ..DriverConfig::default() };
+    let mut api_peers = cluster.state_peers.clone();
+    api_peers
+        .extend(cluster.api_peers.iter().filter(|u| !cluster.state_peers.contains(u)).cloned());
+    let driver = DriverConfig {
+        fetch_rate_limit: cluster.fetch_rate_limit,
+        api_peers: ApiPeers::new(api_peers),
+        ..DriverConfig::default()
+    };
     start_with(launch, keys, env, Some(membership), driver).await
 }
 

@@ -2,14 +2,18 @@
 //! store and API: transactions submitted to different nodes are decided once and read
 //! back identically (blocks and namespace proofs) from every node; a stopped node is
 //! caught up and votes again after its restart; a stopped leader is passed by timeout
-//! certificates.
+//! certificates. A node restarted with `--state-peers` and a fetch budget of one request a
+//! second (which the HTTP request takes whole) catches up from the peers' HTTP APIs.
 #![allow(missing_docs)]
 
 mod common;
 
 use std::time::Duration;
 
-use common::net::{N, Net, height, same_everywhere, wait_all, wait_decided, wait_height};
+use common::net::{
+    N, Net, driver_config, height, same_everywhere, wait_all, wait_decided, wait_height,
+};
+use doppio_sequencer::api_peers::ApiPeers;
 use doppio_storage::LeafId;
 use doppio_types::{NamespaceId, Transaction};
 
@@ -94,6 +98,45 @@ async fn five_nodes_decide_catch_up_and_pass_a_dead_leader() {
     wait_decided(&client, &live, &tx.commit().to_string()).await;
 
     for (running, _) in nodes.into_iter().flatten() {
+        running.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restarted_node_catches_up_from_state_peers() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Net::with_keys(200);
+    let mut nodes = Vec::new();
+    for i in 0..N {
+        nodes.push(net.start(dir.path(), i).await);
+    }
+    let urls: Vec<String> = nodes.iter().map(|n| n.1.clone()).collect();
+    let client = reqwest::Client::new();
+    wait_all(&client, &urls, 2).await;
+
+    let (running, _) = nodes.pop().unwrap();
+    running.stop().await;
+    let live = &urls[..N - 1];
+    let tx = Transaction::new(NamespaceId(9), b"decided while 4 is down".to_vec());
+    client.post(format!("{}/v0/submit/submit", urls[1])).json(&tx).send().await.unwrap();
+    let (at, _) = wait_decided(&client, live, &tx.commit().to_string()).await;
+    let target = height(&client, &urls[0]).await.max(at + 1) + 3;
+    wait_all(&client, live, target).await;
+
+    // One fetch a second, taken by the HTTP request: the missed leaves come from the
+    // peers' APIs (the first of which is down), their payloads with them.
+    let mut driver = driver_config();
+    driver.fetch_rate_limit = 1;
+    let peers = ["http://127.0.0.1:1/", &urls[0], &urls[2]];
+    driver.api_peers = ApiPeers::new(peers.iter().map(|u| u.parse().unwrap()).collect());
+    let (running, url4) = net.start_with_driver(dir.path(), N - 1, driver).await;
+    wait_height(&client, &url4, target, 90).await;
+    let all: Vec<String> = live.iter().cloned().chain([url4]).collect();
+    assert_eq!(wait_decided(&client, &all, &tx.commit().to_string()).await.0, at);
+    let stored = running.node.storage().payload(doppio_storage::BlockId::Height(at)).await;
+    assert!(stored.is_ok(), "block {at}'s payload was not fetched");
+    running.stop().await;
+    for (running, _) in nodes {
         running.stop().await;
     }
 }

@@ -25,6 +25,7 @@ pub fn driver_config() -> DriverConfig {
         },
         fetch_rate_limit: DEFAULT_FETCH_RATE_LIMIT,
         byzantine: None,
+        api_peers: None,
     }
 }
 
