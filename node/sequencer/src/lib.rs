@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod node;
 pub mod run;
 pub mod state;
+pub mod state_signer;
 pub mod validator;
 
 pub use node::{Decided, Node, NodeConfig, NodeError};
