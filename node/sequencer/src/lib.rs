@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cli;
 pub mod demo;
+pub mod dev_l1;
 pub mod dev_node;
 pub mod driver;
 pub mod mempool;
