@@ -317,6 +317,27 @@ mod tests {
     }
 
     #[test]
+    fn the_signed_root_is_the_header_root_reduced_mod_r() {
+        use alloy::primitives::U256;
+        let r = U256::from_str_radix(
+            "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001",
+            16,
+        )
+        .unwrap();
+        let json = |root: [u8; 32]| {
+            doppio_state_prover::StateJson::from_state(&LightClientState::of_block(3, 2, &root))
+                .unwrap()
+        };
+        let top = json([0xff; 32]);
+        assert_eq!(top.block_comm_root, U256::MAX % r);
+        assert_eq!((top.view_number, top.block_height), (3, 2));
+        let mut small = [0u8; 32];
+        small[31] = 5;
+        small[0] = 0x12;
+        assert_eq!(json(small).block_comm_root, U256::from_be_bytes(small), "below r: unchanged");
+    }
+
+    #[test]
     fn a_store_keeps_at_least_one_height() {
         let key = SchnorrSigningKey::from_seed(&[8; 32]).unwrap();
         let store = StateSignatures::new(0);
