@@ -65,9 +65,9 @@ pub enum DevL1PipelineError {
     /// The stake table is not a valid light-client table.
     #[error(transparent)]
     Table(#[from] StakeTableFileError),
-    /// Deploying the contracts failed.
+    /// Deploying the contracts failed (boxed: alloy's errors are large).
     #[error(transparent)]
-    Deploy(#[from] DeployError),
+    Deploy(Box<DeployError>),
     /// The L1 client could not be made.
     #[error(transparent)]
     L1(#[from] L1Error),
@@ -148,7 +148,8 @@ impl DevL1Pipeline {
             history_entries: DEFAULT_HISTORY_ENTRIES,
             permissioned_prover: Address::ZERO,
         };
-        let deployment = deploy(&wallet, &config).await?;
+        let deployment =
+            deploy(&wallet, &config).await.map_err(|e| DevL1PipelineError::Deploy(Box::new(e)))?;
         let relay_listener = bind("state relay server", ports.relay).await?;
         let relay_url: Url = format!(
             "http://{}/",
