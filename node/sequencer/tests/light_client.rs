@@ -8,12 +8,16 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use alloy::{primitives::Address, providers::ProviderBuilder, signers::local::PrivateKeySigner};
-use common::net::{N, Net, wait_all};
+use common::net::{N, Net, driver_config, wait_all};
 use doppio_accel::Accel;
 use doppio_contracts::{bindings::LightClient, keys::contract_keys};
+use doppio_keys::StakeTableEntry;
 use doppio_l1::{
     DevL1, L1Client, L1Options,
     deploy::{DeployConfig, deploy, sol_state},
@@ -21,7 +25,9 @@ use doppio_l1::{
 };
 use doppio_light_client::state::LightClientState;
 use doppio_sequencer::{
-    dev_l1::light_client_table, run::RunningNode, state_signer::light_client_state,
+    dev_l1::light_client_table,
+    run::{RunningNode, start_with},
+    state_signer::light_client_state,
 };
 use doppio_state_prover::{
     StateSignatureRequest, SyncOutcome,
@@ -30,6 +36,22 @@ use doppio_state_prover::{
 };
 use doppio_storage::LeafId;
 use serde_json::Value;
+
+/// Node `i` of `net`, posting its state signatures to `relay`.
+async fn start_node(
+    net: &Net,
+    dir: &Path,
+    i: usize,
+    relay: &reqwest::Url,
+) -> (RunningNode, String) {
+    let genesis = common::write_genesis(dir, common::GENESIS);
+    let mut launch = common::launch(&dir.join(format!("node{i}")), common::node_args(&genesis));
+    launch.node.state_signer.state_relay_server_url = Some(relay.clone());
+    let (keys, membership) = (net.keys[i].clone(), Some(net.membership(i)));
+    let running = start_with(&launch, keys, vec![], membership, driver_config()).await.unwrap();
+    let url = format!("http://127.0.0.1:{}", running.api.unwrap().port());
+    (running, url)
+}
 
 /// The light-client state of `node`'s stored block at `height`.
 async fn node_state(node: &RunningNode, height: u64) -> LightClientState {
@@ -127,7 +149,9 @@ async fn nodes_sign_the_relay_bundles_the_prover_posts_and_a_restarted_prover_re
     let Some(anvil) = anvil_for_tests("light-client pipeline on anvil") else { return Ok(()) };
     let l1 = DevL1::start_with(anvil).await?;
     let net = Net::new();
-    let table = light_client_table(net.entries())?;
+    let members: Vec<_> =
+        net.keys.iter().map(|k| StakeTableEntry::new(&k.staking, 1, k.state.ver_key())).collect();
+    let table = light_client_table(&members)?;
     let deployer: PrivateKeySigner = DEV_KEYS[0].parse()?;
     let wallet = ProviderBuilder::new().wallet(deployer).connect_http(l1.url());
     let config = DeployConfig {
@@ -144,7 +168,7 @@ async fn nodes_sign_the_relay_bundles_the_prover_posts_and_a_restarted_prover_re
     let dir = tempfile::tempdir()?;
     let mut nodes = Vec::new();
     for i in 0..N {
-        nodes.push(net.start_with_relay(dir.path(), i, Some(relay_url.clone())).await);
+        nodes.push(start_node(&net, dir.path(), i, &relay_url).await);
     }
     let urls: Vec<String> = nodes.iter().map(|n| n.1.clone()).collect();
     let client = reqwest::Client::new();

@@ -47,11 +47,6 @@ impl Net {
         Net { keys, peers, ports, entries }
     }
 
-    /// The stake table, in order.
-    pub fn entries(&self) -> &[StakeTableEntry] {
-        &self.entries
-    }
-
     pub fn membership(&self, i: usize) -> Membership {
         let bootstrap = (0..N)
             .filter(|&j| j != i)
@@ -73,19 +68,8 @@ impl Net {
     }
 
     pub async fn start(&self, dir: &Path, i: usize) -> (RunningNode, String) {
-        self.start_with_relay(dir, i, None).await
-    }
-
-    /// Node `i`, posting its light-client state signatures to `relay` if given.
-    pub async fn start_with_relay(
-        &self,
-        dir: &Path,
-        i: usize,
-        relay: Option<reqwest::Url>,
-    ) -> (RunningNode, String) {
         let genesis = write_genesis(dir, GENESIS);
-        let mut launch = launch(&dir.join(format!("node{i}")), node_args(&genesis));
-        launch.node.state_signer.state_relay_server_url = relay;
+        let launch = launch(&dir.join(format!("node{i}")), node_args(&genesis));
         let running = start_with(
             &launch,
             self.keys[i].clone(),
