@@ -3,7 +3,8 @@
 //! `DOPPIO_REQUIRE_ANVIL=1`) five in-process nodes post them to the state relay server,
 //! the prover (CPU, the contract's capacity-10 key) proves the relay's bundle and posts
 //! it to `LightClient`, which then holds a recent state equal to the nodes'; a restarted
-//! prover resumes from the L1 state and moves it forward.
+//! prover resumes from the L1 state and moves it forward; `dev-node`'s own pipeline
+//! (anvil, contracts, relay, prover) brings its light client up to its chain.
 #![allow(missing_docs)]
 
 mod common;
@@ -232,5 +233,57 @@ async fn nodes_sign_the_relay_bundles_the_prover_posts_and_a_restarted_prover_re
     for (node, _) in nodes {
         node.stop().await;
     }
+    Ok(())
+}
+
+/// Polls the prover's metrics until `light_client_finalized_height` is above zero.
+async fn finalized_height(client: &reqwest::Client, metrics: &str) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(240);
+    loop {
+        if let Ok(r) = client.get(metrics).send().await
+            && let Ok(text) = r.text().await
+            && let Some(h) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("light_client_finalized_height "))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+            && h > 0
+        {
+            return h;
+        }
+        assert!(Instant::now() < deadline, "{metrics}: no light-client update within 240 s");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_node_runs_its_own_l1_relay_and_prover() -> anyhow::Result<()> {
+    use clap::Parser;
+    use doppio_sequencer::dev_node::{self, DevNodeArgs};
+    if anvil_for_tests("dev-node's light-client pipeline").is_none() {
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let genesis = common::write_genesis(dir.path(), common::GENESIS);
+    let mut argv: Vec<std::ffi::OsString> =
+        ["dev-node", "--port", "0", "--block-interval", "100ms", "--accel-backend", "cpu"]
+            .map(Into::into)
+            .into();
+    argv.extend(["--path".into(), dir.path().join("data").into()]);
+    argv.extend(["--genesis-file".into(), genesis.into()]);
+    let args = DevNodeArgs::try_parse_from(argv)?;
+    let dev = dev_node::start(&args, vec![]).await?;
+    let pipeline = dev.light_client.as_ref().expect("anvil is installed: the pipeline runs");
+    let described = pipeline.describe().join("\n");
+    for part in ["dev L1 (anvil): http://127.0.0.1:", "LightClient: 0x", "/api/state", "/metrics"] {
+        assert!(described.contains(part), "{part} in\n{described}");
+    }
+    let client = reqwest::Client::new();
+    let metrics = format!("http://{}/metrics", pipeline.prover_metrics);
+    let height = finalized_height(&client, &metrics).await;
+    let light_client = LightClient::new(pipeline.deployment.light_client, pipeline.l1.provider());
+    let stored = light_client.finalizedState().call().await?;
+    assert!(stored.blockHeight >= height, "L1 {} vs metrics {height}", stored.blockHeight);
+    assert_eq!(sol_state(&node_state(&dev.node, stored.blockHeight).await)?, stored);
+    dev.stop().await;
     Ok(())
 }
