@@ -86,6 +86,8 @@ pub struct DemoArgs {
     pub dev_l1: DevL1Args,
 }
 
+/// Each demo node's stake, in consensus and in the light client's stake table.
+pub const NODE_STAKE: u128 = 1;
 /// The relay's port is `--base-port` plus this.
 pub const RELAY_PORT_OFFSET: usize = 101;
 /// The prover's metrics port is `--base-port` plus this.
@@ -198,7 +200,7 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
     Ok(Demo { nodes, apis, light_client, orchestrator })
 }
 
-/// The dev L1 pipeline for the demo's members (stake 1 each, as they register), unless
+/// The dev L1 pipeline for the demo's members ([`NODE_STAKE`] each, as they register), unless
 /// `--no-dev-l1`; without anvil, a warning and none.
 async fn start_light_client(
     args: &DemoArgs,
@@ -207,8 +209,10 @@ async fn start_light_client(
     if args.dev_l1.no_dev_l1 {
         return Ok(None);
     }
-    let members: Vec<_> =
-        keys.iter().map(|k| StakeTableEntry::new(&k.staking, 1, k.state.ver_key())).collect();
+    let members: Vec<_> = keys
+        .iter()
+        .map(|k| StakeTableEntry::new(&k.staking, NODE_STAKE, k.state.ver_key()))
+        .collect();
     let table = light_client_table(&members)?;
     let ports = PipelinePorts {
         relay: port(args.base_port, RELAY_PORT_OFFSET)?,
@@ -221,5 +225,12 @@ async fn start_light_client(
 fn registration(args: &DemoArgs, i: usize, k: &NodeKeys) -> anyhow::Result<Registration> {
     let addr = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port(args.libp2p_base_port, i)?);
     let api: Url = format!("http://127.0.0.1:{}/", port(args.base_port, i)?).parse()?;
-    Ok(Registration::new(&k.staking, k.state.ver_key(), quic_multiaddr(addr), 1, true, api))
+    Ok(Registration::new(
+        &k.staking,
+        k.state.ver_key(),
+        quic_multiaddr(addr),
+        NODE_STAKE,
+        true,
+        api,
+    ))
 }
