@@ -21,6 +21,7 @@ use doppio_storage::{PruningArgs, PruningConfig, StorageConfig, StorageFsArgs, S
 use crate::{
     api::DEFAULT_MAX_CONNECTIONS,
     mempool::{DEFAULT_MAX_BYTES, DEFAULT_MAX_TRANSACTIONS},
+    state_signer::StateSignerArgs,
 };
 
 /// Default genesis file, relative to the working directory.
@@ -113,6 +114,10 @@ pub struct NodeArgs {
     /// The acceleration layer.
     #[command(flatten)]
     pub accel: AccelConfig,
+
+    /// Where light-client state signatures go.
+    #[command(flatten)]
+    pub state_signer: StateSignerArgs,
 }
 
 /// `sequencer [options]`.

@@ -15,7 +15,7 @@ use std::{
 use anyhow::Context;
 use clap::Parser;
 use doppio_keys::{
-    NodeKeys, Scheme,
+    NodeKeys, Scheme, StakeTableEntry,
     key_file::load_key_file,
     keygen::{derive_keys, key_file_path, random_seed, write_key_files},
 };
@@ -34,6 +34,7 @@ use reqwest::Url;
 use crate::{
     api::{DEFAULT_MAX_CONNECTIONS, Modules},
     cli::{HttpArgs, Launch, NodeArgs},
+    dev_l1::{DevL1Args, DevL1Pipeline, PipelinePorts, light_client_table, start_or_warn},
     driver::{DEFAULT_FETCH_RATE_LIMIT, DriverConfig},
     run::{Membership, RunningNode, start_with},
 };
@@ -78,7 +79,19 @@ pub struct DemoArgs {
     /// Node options (genesis file, block interval, accel…), the same for every node.
     #[command(flatten)]
     pub node: NodeArgs,
+
+    /// The dev L1 and light-client pipeline (relay on `--base-port + 101`, prover
+    /// metrics on `--base-port + 100`).
+    #[command(flatten)]
+    pub dev_l1: DevL1Args,
 }
+
+/// Each demo node's stake, in consensus and in the light client's stake table.
+pub const NODE_STAKE: u128 = 1;
+/// The relay's port is `--base-port` plus this.
+pub const RELAY_PORT_OFFSET: usize = 101;
+/// The prover's metrics port is `--base-port` plus this.
+pub const PROVER_METRICS_PORT_OFFSET: usize = 100;
 
 /// A running demo network.
 pub struct Demo {
@@ -86,6 +99,8 @@ pub struct Demo {
     pub nodes: Vec<RunningNode>,
     /// Their API addresses.
     pub apis: Vec<SocketAddr>,
+    /// The dev L1 with the relay and the prover, unless disabled or anvil is missing.
+    pub light_client: Option<DevL1Pipeline>,
     orchestrator: tokio::task::JoinHandle<()>,
 }
 
@@ -96,6 +111,9 @@ impl Demo {
             n.stop().await;
         }
         self.orchestrator.abort();
+        if let Some(p) = self.light_client {
+            p.stop().await;
+        }
     }
 }
 
@@ -124,6 +142,11 @@ fn port(base: u16, i: usize) -> anyhow::Result<u16> {
 pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
     let n = NonZeroUsize::new(args.nodes).context("--nodes must be at least 1")?;
     let keys = demo_keys(&args.path.join("keys"), n.get())?;
+    let light_client = start_light_client(args, &keys).await?;
+    let mut node_args = args.node.clone();
+    if let (Some(p), None) = (&light_client, &node_args.state_signer.state_relay_server_url) {
+        node_args.state_signer.state_relay_server_url = Some(p.relay_url.clone());
+    }
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, args.orchestrator_port))
         .await
         .with_context(|| format!("binding the orchestrator to port {}", args.orchestrator_port))?;
@@ -156,7 +179,7 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
             network: NetworkConfig::new(bind, bootstrap, peers.members()),
         };
         let launch = Launch {
-            node: args.node.clone(),
+            node: node_args.clone(),
             http: Some(HttpArgs {
                 port: port(args.base_port, i)?,
                 max_connections: DEFAULT_MAX_CONNECTIONS,
@@ -174,11 +197,40 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         apis.extend(running.api);
         nodes.push(running);
     }
-    Ok(Demo { nodes, apis, orchestrator })
+    Ok(Demo { nodes, apis, light_client, orchestrator })
+}
+
+/// The dev L1 pipeline for the demo's members ([`NODE_STAKE`] each, as they register), unless
+/// `--no-dev-l1`; without anvil, a warning and none.
+async fn start_light_client(
+    args: &DemoArgs,
+    keys: &[NodeKeys],
+) -> anyhow::Result<Option<DevL1Pipeline>> {
+    if args.dev_l1.no_dev_l1 {
+        return Ok(None);
+    }
+    let members: Vec<_> = keys
+        .iter()
+        .map(|k| StakeTableEntry::new(&k.staking, NODE_STAKE, k.state.ver_key()))
+        .collect();
+    let table = light_client_table(&members)?;
+    let ports = PipelinePorts {
+        relay: port(args.base_port, RELAY_PORT_OFFSET)?,
+        prover_metrics: port(args.base_port, PROVER_METRICS_PORT_OFFSET)?,
+    };
+    let accel = doppio_accel::Accel::new(&args.node.accel).context("acceleration layer")?;
+    Ok(start_or_warn(table, ports, accel).await?)
 }
 
 fn registration(args: &DemoArgs, i: usize, k: &NodeKeys) -> anyhow::Result<Registration> {
     let addr = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port(args.libp2p_base_port, i)?);
     let api: Url = format!("http://127.0.0.1:{}/", port(args.base_port, i)?).parse()?;
-    Ok(Registration::new(&k.staking, k.state.ver_key(), quic_multiaddr(addr), 1, true, api))
+    Ok(Registration::new(
+        &k.staking,
+        k.state.ver_key(),
+        quic_multiaddr(addr),
+        NODE_STAKE,
+        true,
+        api,
+    ))
 }

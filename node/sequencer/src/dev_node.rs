@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Parser;
+use doppio_accel::Accel;
 use doppio_keys::{
-    NodeKeys, Scheme,
+    NodeKeys, Scheme, StakeTableEntry,
     key_file::load_key_file,
     keygen::{derive_keys, key_file_path, random_seed, write_key_files},
 };
@@ -15,6 +16,8 @@ use doppio_storage::StorageConfig;
 use crate::{
     api::{DEFAULT_MAX_CONNECTIONS, Modules},
     cli::{DEFAULT_API_PORT, HttpArgs, Launch, NodeArgs},
+    dev_l1::{DevL1Args, DevL1Pipeline, PipelinePorts, light_client_table, start_or_warn},
+    run::{self, RunningNode},
 };
 
 /// Default data folder, relative to the working directory.
@@ -39,6 +42,11 @@ pub struct DevNodeArgs {
     /// Node options.
     #[command(flatten)]
     pub node: NodeArgs,
+
+    /// The dev L1 and light-client pipeline (relay on `--port + 101`, prover metrics on
+    /// `--port + 100`; free ports with `--port 0`).
+    #[command(flatten)]
+    pub dev_l1: DevL1Args,
 }
 
 impl DevNodeArgs {
@@ -64,6 +72,50 @@ impl DevNodeArgs {
         }
         dev_keys(&self.path.join("keys"))
     }
+}
+
+/// A running dev node with its light-client pipeline, if any.
+pub struct DevNode {
+    /// The node.
+    pub node: RunningNode,
+    /// The dev L1 with the relay and the prover.
+    pub light_client: Option<DevL1Pipeline>,
+}
+
+impl DevNode {
+    /// Stops the node, then the pipeline.
+    pub async fn stop(self) {
+        self.node.stop().await;
+        if let Some(p) = self.light_client {
+            p.stop().await;
+        }
+    }
+}
+
+/// Starts the dev L1 pipeline for this node alone (stake 1, as the node's own stake
+/// table has it; skipped with `--no-dev-l1` or without anvil), then the node, posting
+/// its state signatures to the pipeline's relay. `env` is what `/v0/config/env` shows.
+pub async fn start(args: &DevNodeArgs, env: Vec<(String, String)>) -> anyhow::Result<DevNode> {
+    let keys = args.keys()?;
+    let mut launch = args.launch();
+    let light_client = if args.dev_l1.no_dev_l1 {
+        None
+    } else {
+        let member = StakeTableEntry::new(&keys.staking, 1, keys.state.ver_key());
+        let table = light_client_table(&[member])?;
+        let offset = |o: u16| {
+            if args.port == 0 { Ok(0) } else { args.port.checked_add(o).context("port past 65535") }
+        };
+        let ports = PipelinePorts { relay: offset(101)?, prover_metrics: offset(100)? };
+        let accel = Accel::new(&args.node.accel).context("acceleration layer")?;
+        start_or_warn(table, ports, accel).await?
+    };
+    let relay = &mut launch.node.state_signer.state_relay_server_url;
+    if let (Some(p), None) = (&light_client, &relay) {
+        *relay = Some(p.relay_url.clone());
+    }
+    let node = run::start(&launch, keys, env).await?;
+    Ok(DevNode { node, light_client })
 }
 
 /// Loads `dir/0.env`, writing fresh random keys there first if it does not exist.

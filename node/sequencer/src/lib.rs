@@ -4,6 +4,7 @@ pub mod api;
 pub mod api_peers;
 pub mod cli;
 pub mod demo;
+pub mod dev_l1;
 pub mod dev_node;
 pub mod driver;
 pub mod mempool;
@@ -11,6 +12,7 @@ pub mod metrics;
 pub mod node;
 pub mod run;
 pub mod state;
+pub mod state_signer;
 pub mod validator;
 
 pub use node::{Decided, Node, NodeConfig, NodeError};

@@ -27,6 +27,7 @@ use crate::{
     mempool::{Mempool, MempoolConfig, MempoolError},
     metrics::NodeMetrics,
     state::{ChainState, LeafState, StateError, block_fee, charge_fee, genesis_fee_tree},
+    state_signer::StateSignatures,
 };
 
 /// Default time between blocks.
@@ -147,6 +148,8 @@ struct Inner {
     metrics: NodeMetrics,
     /// Number of stored blocks (the next height), with the time of the last decide.
     height: watch::Sender<(u64, Instant)>,
+    /// This node's signatures on recent light-client states.
+    state_signatures: StateSignatures,
 }
 
 fn unix_now() -> u64 {
@@ -243,6 +246,7 @@ impl Node {
                 deciding: tokio::sync::Mutex::new(()),
                 metrics,
                 height: watch::channel((height, Instant::now())).0,
+                state_signatures: StateSignatures::new(crate::state_signer::DEFAULT_KEEP),
             }),
         })
     }
@@ -315,6 +319,11 @@ impl Node {
     /// Time since the last decide (or since start, before the first).
     pub fn time_since_last_decide(&self) -> Duration {
         self.inner.height.borrow().1.elapsed()
+    }
+
+    /// This node's signatures on recent light-client states ([`crate::state_signer`]).
+    pub fn state_signatures(&self) -> &StateSignatures {
+        &self.inner.state_signatures
     }
 
     /// Watches the block height.

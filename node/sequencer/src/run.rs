@@ -310,6 +310,8 @@ pub async fn start_with(
         None => None,
     };
     running.network = transport.as_ref().map(|t| t.handle.clone());
+    let relay = args.state_signer.state_relay_server_url.clone();
+    running.tasks.push(crate::state_signer::spawn(node.clone(), relay, running.signal()));
     let stop = running.signal();
     running.tasks.push(tokio::spawn(async move {
         if let Err(e) = driver::run(node, transport, driver, stop).await {

@@ -28,6 +28,8 @@ async fn spawn(dir: &Path) -> (Child, String) {
             .arg(dir)
             .args(["--genesis-file", GENESIS, "--block-interval", "40ms"])
             .args(["--accel-backend", "cpu"])
+            // SIGKILL would leave the dev L1's anvil behind.
+            .arg("--no-dev-l1")
             .env("RUST_LOG", "warn"),
     )
     .await

@@ -29,6 +29,24 @@ impl LightClientState {
     pub fn to_fields(&self) -> [Fr; 3] {
         [self.view_number, self.block_height, self.block_comm_root]
     }
+
+    /// The state of a decided block: its view and height, and the block Merkle root its
+    /// header carries (32 bytes, read big endian and reduced modulo the BN254 scalar
+    /// field order, as [`block_comm_root`] does).
+    pub fn of_block(view_number: u64, block_height: u64, block_merkle_root: &[u8; 32]) -> Self {
+        LightClientState {
+            view_number: view_number.into(),
+            block_height: block_height.into(),
+            block_comm_root: block_comm_root(block_merkle_root),
+        }
+    }
+}
+
+/// A 32-byte block Merkle root (Keccak-256) as the field element the light client
+/// signs: read big endian, reduced modulo the BN254 scalar field order `r`. The root is
+/// a hash, so finding two roots equal modulo `r` is as hard as a 254-bit collision.
+pub fn block_comm_root(root: &[u8; 32]) -> Fr {
+    Fr::from_be_bytes_mod_order(root)
 }
 
 /// What a state update is checked against: commitments to the stake table's keys and

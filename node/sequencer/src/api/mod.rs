@@ -112,6 +112,9 @@ pub fn router(node: Node, config: &ApiConfig) -> Router {
     if m.config {
         v0 = v0.nest("/config", config::router());
     }
+    // Served with any module, as Espresso's node serves it: the relay and provers ask
+    // every node for its signature on a state.
+    v0 = v0.nest("/state-signature", crate::state_signer::router());
     Router::new()
         .route("/healthcheck", get(|| async { Json(Health { status: "available" }) }))
         .route(

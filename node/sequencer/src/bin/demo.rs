@@ -21,6 +21,9 @@ async fn serve(args: &DemoArgs) -> anyhow::Result<()> {
     for (i, addr) in network.apis.iter().enumerate() {
         println!("node {i}: API at http://127.0.0.1:{}/v0/", addr.port());
     }
+    for line in network.light_client.iter().flat_map(|p| p.describe()) {
+        println!("{line}");
+    }
     println!("demo: {} nodes, data in {}; Ctrl-C stops", network.nodes.len(), args.path.display());
     run::termination().await;
     network.stop().await;
