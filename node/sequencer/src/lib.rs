@@ -5,6 +5,7 @@ pub mod cli;
 pub mod demo;
 pub mod dev_node;
 pub mod driver;
+pub mod l1;
 pub mod mempool;
 pub mod metrics;
 pub mod node;

@@ -50,6 +50,8 @@ pub fn node_args(genesis_file: &Path) -> NodeArgs {
         mempool_max_transactions: 1000,
         mempool_max_bytes: 1 << 20,
         accel: AccelConfig::cpu(0),
+        l1: doppio_l1::L1Args::default(),
+        fee_contract_address: None,
     }
 }
 
