@@ -274,7 +274,11 @@ impl L1Fees {
         let read = self.inner.read.read().expect("L1 read lock");
         let read_upto = read.finalized.map(|b| b.number);
         if read_upto.is_none_or(|r| upto > r) {
-            return Err(L1HeaderError::NotFinalizedHere { height, proposed: upto, read: read_upto });
+            return Err(L1HeaderError::NotFinalizedHere {
+                height,
+                proposed: upto,
+                read: read_upto,
+            });
         }
         let mut credits = BTreeMap::new();
         let from = after.map_or(0, |a| a + 1);
@@ -344,5 +348,147 @@ pub async fn wait_for_genesis(client: &L1Client, number: u64) -> L1BlockInfo {
                 tracing::info!(genesis = number, finalized = ?now, "waiting for the genesis L1 block to be finalized");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use alloy_primitives::B256;
+    use doppio_consensus::HeaderValidator;
+    use doppio_types::{ChainConfig, FeeMerkleTree, Genesis, Leaf};
+    use doppio_vid::VidCommitment;
+
+    use super::*;
+    use crate::{
+        state::{LeafState, StateError},
+        validator::{ChainValidator, Speculative},
+    };
+
+    fn block(number: u64) -> L1BlockInfo {
+        L1BlockInfo {
+            number,
+            timestamp: U256::from(number * 12),
+            hash: B256::repeat_byte(number as u8),
+        }
+    }
+
+    fn header(height: u64, head: u64, finalized: Option<u64>) -> Header {
+        Header {
+            chain_config: ChainConfig::default(),
+            height,
+            timestamp: 1_700_000_000,
+            l1_head: head,
+            l1_finalized: finalized.map(block),
+            payload_commitment: VidCommitment([0; 32]),
+            ns_table: vec![0, 0, 0, 0],
+            block_merkle_tree_root: B256::ZERO,
+            fee_merkle_tree_root: B256::ZERO,
+            fee_info: Default::default(),
+        }
+    }
+
+    fn parent(head: u64, finalized: Option<u64>) -> L1Refs {
+        L1Refs { head, finalized: finalized.map(block) }
+    }
+
+    /// An L1 whose only URL is dead: it never reads a finalized block.
+    fn dead_l1() -> L1Fees {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let url = format!("http://127.0.0.1:{port}").parse().unwrap();
+        let client = L1Client::new(&[url], Default::default()).unwrap();
+        L1Fees::start(client, None, Some(10))
+    }
+
+    #[test]
+    fn finalized_going_back_or_dropped_is_refused() {
+        let err = header_credits(&parent(20, Some(10)), &header(3, 20, Some(9)), None);
+        let want = L1HeaderError::FinalizedBackwards { height: 3, parent: 10, proposed: Some(9) };
+        assert_eq!(err, Err(want));
+        let err = header_credits(&parent(20, Some(10)), &header(3, 20, None), None);
+        let want = L1HeaderError::FinalizedBackwards { height: 3, parent: 10, proposed: None };
+        assert_eq!(err, Err(want));
+        let mut rewritten = header(3, 20, Some(10));
+        rewritten.l1_finalized.as_mut().unwrap().hash = B256::ZERO;
+        let err = header_credits(&parent(20, Some(10)), &rewritten, None);
+        assert_eq!(err, Err(L1HeaderError::FinalizedRewritten { height: 3, number: 10 }));
+        let err = header_credits(&parent(20, Some(10)), &header(3, 19, Some(10)), None);
+        let want = L1HeaderError::HeadBackwards { height: 3, parent: 20, proposed: 19 };
+        assert_eq!(err, Err(want));
+    }
+
+    #[test]
+    fn without_an_l1_the_references_must_stay_the_parents() {
+        let same = header_credits(&parent(20, Some(10)), &header(3, 20, Some(10)), None);
+        assert_eq!(same, Ok(BTreeMap::new()));
+        let err = header_credits(&parent(20, Some(10)), &header(3, 21, Some(10)), None);
+        assert_eq!(err, Err(L1HeaderError::NoL1 { height: 3 }));
+        let err = header_credits(&parent(20, Some(10)), &header(3, 20, Some(11)), None);
+        assert_eq!(err, Err(L1HeaderError::NoL1 { height: 3 }));
+    }
+
+    #[tokio::test]
+    async fn a_block_not_final_on_this_l1_or_before_its_start_is_refused() {
+        let l1 = dead_l1();
+        let err = header_credits(&parent(20, Some(10)), &header(3, 20, Some(12)), Some(&l1));
+        let want = L1HeaderError::NotFinalizedHere { height: 3, proposed: 12, read: None };
+        assert_eq!(err, Err(want));
+        assert_eq!(
+            l1.credits(3, Some(9), 12),
+            Err(L1HeaderError::BeforeStart { height: 3, after: Some(9), start: Some(10) })
+        );
+        let mut other = header(3, 20, Some(12));
+        other.chain_config.fee_contract = Some(Address::repeat_byte(1));
+        let err = header_credits(&parent(20, Some(10)), &other, Some(&l1));
+        assert!(matches!(err, Err(L1HeaderError::OtherFeeContract { height: 3, .. })), "{err:?}");
+        // Unchanged references need nothing from the L1.
+        let same = header_credits(&parent(20, Some(10)), &header(3, 25, Some(10)), Some(&l1));
+        assert_eq!(same, Ok(BTreeMap::new()));
+    }
+
+    #[test]
+    fn leaf_state_and_validator_refuse_a_finalized_block_going_back() {
+        let genesis_header = header(0, 20, Some(10));
+        let state = LeafState {
+            block_tree: doppio_types::BlockMerkleTree::new(),
+            fee_tree: FeeMerkleTree::new(),
+            l1_refs: L1Refs::of(&genesis_header),
+            l1: None,
+        };
+        let mut back = header(1, 20, Some(9));
+        back.block_merkle_tree_root = state.block_tree.root().into();
+        back.fee_merkle_tree_root = state.fee_tree.root().into();
+        let err = state.apply(&back).unwrap_err();
+        let want = L1HeaderError::FinalizedBackwards { height: 1, parent: 10, proposed: Some(9) };
+        assert!(matches!(&err, StateError::L1(e) if *e == want), "{err:?}");
+
+        // The same header proposed to a replica: its validator refuses it, and accepts
+        // it with the parent's finalized block.
+        let genesis = Genesis::from_toml_str(
+            "[chain_config]\nchain_id = 35353\nbase_fee = '0 wei'\nmax_block_size = '30kb'\n\
+             fee_recipient = '0x0000000000000000000000000000000000000000'\n\
+             [header]\ntimestamp = \"2023-11-14T22:13:20Z\"\n[stake_table]\ncapacity = 10\n",
+        )
+        .unwrap();
+        back.chain_config = genesis.chain_config;
+        let parent_leaf = Leaf::genesis(genesis_header);
+        let states = Arc::new(Mutex::new(Speculative::new(&parent_leaf, state.clone())));
+        let validator = ChainValidator::new(Arc::new(genesis), states);
+        let leaf = |h: Header| Leaf {
+            view_number: 1,
+            parent_commitment: parent_leaf.commit(),
+            block_header: h,
+            justify_qc: None,
+        };
+        let refused = validator.validate(&parent_leaf, &leaf(back.clone())).unwrap_err();
+        assert!(
+            refused.reason.contains("goes back from the parent's block 10"),
+            "{}",
+            refused.reason
+        );
+        let mut ok = back;
+        ok.l1_finalized = Some(block(10));
+        validator.validate(&parent_leaf, &leaf(ok)).unwrap();
     }
 }

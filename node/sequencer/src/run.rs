@@ -8,6 +8,7 @@ use doppio_accel::Accel;
 use doppio_consensus::Committee;
 use doppio_keys::{NodeKeys, StakeTable, StakeTableEntry};
 use doppio_kzg::Srs;
+use doppio_l1::L1Args;
 use doppio_network::{
     NetworkConfig, NetworkHandle, PeerId,
     config::quic_multiaddr,
@@ -17,7 +18,6 @@ use doppio_network::{
     },
 };
 use doppio_storage::{Storage, spawn_pruner};
-use doppio_l1::L1Args;
 use doppio_types::{Genesis, genesis::L1Finalized};
 use doppio_vid::VidParams;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
