@@ -7,6 +7,7 @@ use doppio_consensus::Timing;
 use doppio_keys::{NodeKeys, StakeTableEntry};
 use doppio_network::{BootstrapNode, NetworkConfig, PeerId};
 use doppio_sequencer::{
+    cli::Launch,
     driver::{DEFAULT_FETCH_RATE_LIMIT, DriverConfig},
     run::{Membership, RunningNode, start_with},
 };
@@ -70,8 +71,13 @@ impl Net {
     pub async fn start(&self, dir: &Path, i: usize) -> (RunningNode, String) {
         let genesis = write_genesis(dir, GENESIS);
         let launch = launch(&dir.join(format!("node{i}")), node_args(&genesis));
+        self.start_launch(&launch, i).await
+    }
+
+    /// Starts member `i` as `launch` describes (its own genesis file and options).
+    pub async fn start_launch(&self, launch: &Launch, i: usize) -> (RunningNode, String) {
         let running = start_with(
-            &launch,
+            launch,
             self.keys[i].clone(),
             vec![],
             Some(self.membership(i)),
