@@ -87,6 +87,17 @@ pub enum L1HeaderError {
         /// The block this node reads deposits after.
         start: Option<u64>,
     },
+    /// `l1_finalized` names a block this node's L1 finalized with another hash or
+    /// timestamp (checked for the finalized blocks this node polled).
+    #[error(
+        "header at height {height}: l1_finalized block {number} is not the block of that number on this node's L1"
+    )]
+    NotThisL1 {
+        /// The header's height.
+        height: u64,
+        /// The block number.
+        number: u64,
+    },
     /// The header's chain config names another fee contract than the one read.
     #[error(
         "header at height {height}: chain config fee_contract {header:?} is not the contract this node reads ({read:?})"
@@ -165,7 +176,7 @@ pub fn header_credits(
             read,
         });
     }
-    l1.credits(height, parent.finalized.map(|b| b.number), to.number)
+    l1.credits_to_block(height, parent.finalized.map(|b| b.number), &to)
 }
 
 /// Adds `credits` to the accounts of `tree` (sums saturate at `U256::MAX`, unreachable
@@ -205,10 +216,14 @@ struct Read {
     deposits: Vec<Deposit>,
     /// Finalized blocks as they were read, with when (for [`L1Fees::proposal`]).
     recent: VecDeque<(Instant, L1BlockInfo)>,
+    /// The last [`SEEN`] finalized blocks polled, by number, to check headers against.
+    seen: BTreeMap<u64, L1BlockInfo>,
 }
 
 /// Finalized blocks remembered for proposals.
 const RECENT: usize = 16;
+/// Finalized blocks remembered to check headers' `l1_finalized` against.
+const SEEN: usize = 4096;
 
 impl L1Fees {
     /// Starts reading `client`'s L1: its head and finalized block every polling
@@ -267,12 +282,38 @@ impl L1Fees {
         after: Option<u64>,
         upto: u64,
     ) -> Result<BTreeMap<Address, U256>, L1HeaderError> {
+        self.credits_checked(height, after, upto, None)
+    }
+
+    /// [`Self::credits`] up to the header's `block`, checked against the finalized block
+    /// of that number if this node polled it.
+    pub fn credits_to_block(
+        &self,
+        height: u64,
+        after: Option<u64>,
+        block: &L1BlockInfo,
+    ) -> Result<BTreeMap<Address, U256>, L1HeaderError> {
+        self.credits_checked(height, after, block.number, Some(*block))
+    }
+
+    fn credits_checked(
+        &self,
+        height: u64,
+        after: Option<u64>,
+        upto: u64,
+        block: Option<L1BlockInfo>,
+    ) -> Result<BTreeMap<Address, U256>, L1HeaderError> {
         let start = self.inner.start;
         if after < start {
             return Err(L1HeaderError::BeforeStart { height, after, start });
         }
         let read = self.inner.read.read().expect("L1 read lock");
         let read_upto = read.finalized.map(|b| b.number);
+        if let (Some(b), Some(seen)) = (block, block.and_then(|b| read.seen.get(&b.number)))
+            && b != *seen
+        {
+            return Err(L1HeaderError::NotThisL1 { height, number: b.number });
+        }
         if read_upto.is_none_or(|r| upto > r) {
             return Err(L1HeaderError::NotFinalizedHere {
                 height,
@@ -287,6 +328,16 @@ impl L1Fees {
             *entry = entry.saturating_add(d.amount);
         }
         Ok(credits)
+    }
+}
+
+#[cfg(test)]
+impl L1Fees {
+    /// Records `block` as read and finalized, with no deposits, as a poll would.
+    fn record(&self, block: L1BlockInfo) {
+        let mut read = self.inner.read.write().expect("L1 read lock");
+        read.finalized = Some(block);
+        read.seen.insert(block.number, block);
     }
 }
 
@@ -324,6 +375,10 @@ async fn poll(me: &Inner) -> Result<(), doppio_l1::L1Error> {
     read.deposits.extend(deposits);
     read.finalized = Some(finalized);
     read.recent.push_back((Instant::now(), finalized));
+    read.seen.insert(finalized.number, finalized);
+    if read.seen.len() > SEEN {
+        read.seen.pop_first();
+    }
     if read.recent.len() > RECENT {
         read.recent.pop_front();
     }
@@ -332,7 +387,7 @@ async fn poll(me: &Inner) -> Result<(), doppio_l1::L1Error> {
     Ok(())
 }
 
-/// How long [`wait_for_genesis`] logs between progress lines at most.
+/// Time between the progress lines of [`wait_for_genesis`].
 pub const GENESIS_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The genesis `[l1_finalized]` block `number`, once the L1 has finalized it (a node
@@ -442,6 +497,14 @@ mod tests {
         other.chain_config.fee_contract = Some(Address::repeat_byte(1));
         let err = header_credits(&parent(20, Some(10)), &other, Some(&l1));
         assert!(matches!(err, Err(L1HeaderError::OtherFeeContract { height: 3, .. })), "{err:?}");
+        // A block this node polled, with another hash.
+        l1.record(block(12));
+        let mut forged = header(3, 20, Some(12));
+        forged.l1_finalized.as_mut().unwrap().hash = B256::ZERO;
+        let err = header_credits(&parent(20, Some(10)), &forged, Some(&l1));
+        assert_eq!(err, Err(L1HeaderError::NotThisL1 { height: 3, number: 12 }));
+        let ok = header_credits(&parent(20, Some(10)), &header(3, 20, Some(12)), Some(&l1));
+        assert_eq!(ok, Ok(BTreeMap::new()), "no fee contract, no deposits");
         // Unchanged references need nothing from the L1.
         let same = header_credits(&parent(20, Some(10)), &header(3, 25, Some(10)), Some(&l1));
         assert_eq!(same, Ok(BTreeMap::new()));
