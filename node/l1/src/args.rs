@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use alloy::transports::http::reqwest::Url;
 
-use crate::client::L1Options;
+use crate::client::{L1Client, L1Error, L1Options};
 
 /// Default `--l1-events-max-block-range`: blocks per `eth_getLogs` request.
 pub const DEFAULT_EVENTS_MAX_BLOCK_RANGE: u64 = 10_000;
@@ -40,6 +40,20 @@ pub struct L1Args {
     pub l1_request_timeout: Duration,
 }
 
+impl Default for L1Args {
+    /// No L1: no provider URL, the default timings.
+    fn default() -> Self {
+        let parse = |s: &str| humantime::parse_duration(s).expect("a valid default duration");
+        L1Args {
+            l1_provider_url: Vec::new(),
+            l1_events_max_block_range: DEFAULT_EVENTS_MAX_BLOCK_RANGE,
+            l1_polling_interval: parse(DEFAULT_POLLING_INTERVAL),
+            l1_retry_delay: parse(DEFAULT_RETRY_DELAY),
+            l1_request_timeout: parse(DEFAULT_REQUEST_TIMEOUT),
+        }
+    }
+}
+
 impl L1Args {
     /// The client options these flags describe.
     pub fn options(&self) -> L1Options {
@@ -49,5 +63,13 @@ impl L1Args {
             retry_delay: self.l1_retry_delay,
             request_timeout: self.l1_request_timeout,
         }
+    }
+
+    /// A client of the given URLs, or `None` when no URL is given (no L1).
+    pub fn client(&self) -> Result<Option<L1Client>, L1Error> {
+        if self.l1_provider_url.is_empty() {
+            return Ok(None);
+        }
+        L1Client::new(&self.l1_provider_url, self.options()).map(Some)
     }
 }

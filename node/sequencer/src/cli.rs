@@ -16,6 +16,7 @@ use alloy_primitives::Address;
 use clap::{Args, CommandFactory, FromArgMatches, Parser};
 use doppio_accel::AccelConfig;
 use doppio_keys::KeyArgs;
+use doppio_l1::L1Args;
 use doppio_storage::{PruningArgs, PruningConfig, StorageConfig, StorageFsArgs, StorageSqlArgs};
 
 use crate::{
@@ -118,6 +119,17 @@ pub struct NodeArgs {
     /// Where light-client state signatures go.
     #[command(flatten)]
     pub state_signer: StateSignerArgs,
+
+    /// The L1 (`--l1-provider-url` and its timings). Without a URL the node runs
+    /// without an L1: headers keep the genesis file's L1 block, no deposits are credited.
+    #[command(flatten)]
+    pub l1: L1Args,
+
+    /// The `FeeContract` whose `Deposit` events credit fee accounts (the variable the
+    /// `deploy` output writes). It replaces `fee_contract` in every chain config of the
+    /// genesis file, so every node of a chain must be given the same one.
+    #[arg(long, env = "ESPRESSO_SEQUENCER_FEE_CONTRACT_ADDRESS")]
+    pub fee_contract_address: Option<Address>,
 }
 
 /// `sequencer [options]`.

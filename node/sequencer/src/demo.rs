@@ -209,6 +209,10 @@ async fn start_light_client(
     if args.dev_l1.no_dev_l1 {
         return Ok(None);
     }
+    if !args.node.l1.l1_provider_url.is_empty() {
+        tracing::info!("--l1-provider-url given: no dev L1, contracts, relay or prover started");
+        return Ok(None);
+    }
     let members: Vec<_> = keys
         .iter()
         .map(|k| StakeTableEntry::new(&k.staking, NODE_STAKE, k.state.ver_key()))

@@ -100,6 +100,9 @@ pub async fn start(args: &DevNodeArgs, env: Vec<(String, String)>) -> anyhow::Re
     let mut launch = args.launch();
     let light_client = if args.dev_l1.no_dev_l1 {
         None
+    } else if !args.node.l1.l1_provider_url.is_empty() {
+        tracing::info!("--l1-provider-url given: no dev L1, contracts, relay or prover started");
+        None
     } else {
         let member = StakeTableEntry::new(&keys.staking, 1, keys.state.ver_key());
         let table = light_client_table(&[member])?;

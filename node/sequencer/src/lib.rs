@@ -7,6 +7,7 @@ pub mod demo;
 pub mod dev_l1;
 pub mod dev_node;
 pub mod driver;
+pub mod l1;
 pub mod mempool;
 pub mod metrics;
 pub mod node;

@@ -24,6 +24,7 @@ use doppio_vid::{Dispersal, Vid, VidError, VidParams};
 use tokio::sync::{RwLock, watch};
 
 use crate::{
+    l1::{L1Fees, L1Refs, apply_credits, wait_for_genesis},
     mempool::{Mempool, MempoolConfig, MempoolError},
     metrics::NodeMetrics,
     state::{ChainState, LeafState, StateError, block_fee, charge_fee, genesis_fee_tree},
@@ -92,6 +93,9 @@ pub struct NodeConfig {
     pub srs: Arc<Srs>,
     /// The acceleration layer.
     pub accel: Accel,
+    /// The L1 headers refer to and fee deposits come from; `None`: headers keep the
+    /// genesis file's L1 block and no deposits are credited.
+    pub l1: Option<L1Fees>,
 }
 
 /// The VID parameters of a committee of `members`: one share per member, and any third
@@ -146,6 +150,7 @@ struct Inner {
     /// Held for a whole decide, so that decided blocks are stored one at a time, in order.
     deciding: tokio::sync::Mutex<()>,
     metrics: NodeMetrics,
+    l1: Option<L1Fees>,
     /// Number of stored blocks (the next height), with the time of the last decide.
     height: watch::Sender<(u64, Instant)>,
     /// This node's signatures on recent light-client states.
@@ -177,9 +182,9 @@ pub fn chain_config_at(genesis: &Genesis, view: u64, now: u64) -> ChainConfig {
     config
 }
 
-/// Checks the fields of `proposed`'s header that do not depend on the trees: timestamp,
-/// chain config, L1 references. (Heights, the parent link and the payload commitment are
-/// checked by consensus; the Merkle roots by [`LeafState::apply`].)
+/// Checks the fields of `proposed`'s header that do not depend on the trees: timestamp and
+/// chain config. (Heights, the parent link and the payload commitment are checked by
+/// consensus; the L1 references and the Merkle roots by [`LeafState::apply`].)
 pub fn check_header_fields(
     genesis: &Genesis,
     parent: &Leaf,
@@ -194,9 +199,6 @@ pub fn check_header_fields(
     }
     if h.chain_config != chain_config_at(genesis, proposed.view_number, h.timestamp) {
         return Err("chain config is not the one in force".into());
-    }
-    if h.l1_head != p.l1_head || h.l1_finalized != p.l1_finalized {
-        return Err("L1 references differ from the parent's (no L1 client yet)".into());
     }
     Ok(())
 }
@@ -217,10 +219,14 @@ impl Node {
     pub async fn start(config: NodeConfig, storage: Storage) -> Result<Node, NodeError> {
         let vid = Vid::new(config.vid, &config.srs, config.accel.clone())?;
         let stored = storage.latest_state().await?;
-        let state = match &stored {
+        let mut state = match &stored {
             Some((height, bytes)) => ChainState::from_bytes(*height, bytes)?,
-            None => genesis_state(&config, &vid)?,
+            None => {
+                let l1_genesis = genesis_l1_block(&config).await;
+                genesis_state(&config, &vid, l1_genesis)?
+            }
         };
+        state.l1 = config.l1.clone();
         if stored.is_some() {
             check_stored_chain(&config, &storage, &state).await?;
         }
@@ -245,6 +251,7 @@ impl Node {
                 state: RwLock::new(state),
                 deciding: tokio::sync::Mutex::new(()),
                 metrics,
+                l1: config.l1,
                 height: watch::channel((height, Instant::now())).0,
                 state_signatures: StateSignatures::new(crate::state_signer::DEFAULT_KEEP),
             }),
@@ -311,6 +318,11 @@ impl Node {
         self.inner.block_interval
     }
 
+    /// The node's L1 (`None`: none configured).
+    pub fn l1(&self) -> Option<&L1Fees> {
+        self.inner.l1.as_ref()
+    }
+
     /// Number of stored blocks (the next height to store).
     pub fn block_height(&self) -> u64 {
         self.inner.height.borrow().0
@@ -363,9 +375,11 @@ impl Node {
         self.inner.mempool.lock().expect("mempool lock").len()
     }
 
-    /// Builds the block of `view` on `parent` (whose state is `parent_state`): the oldest
-    /// mempool transactions not in `exclude` that fit, the fee charged to the builder (an
-    /// unfunded builder proposes an empty block), the payload dispersed with VID.
+    /// Builds the block of `view` on `parent` (whose state is `parent_state`): with an
+    /// L1, its current head and finalized block (never before the parent's) and the
+    /// deposits finalized since the parent's credited; the oldest mempool transactions
+    /// not in `exclude` that fit, the fee charged to the builder (an unfunded builder
+    /// proposes an empty block), the payload dispersed with VID.
     pub async fn build_block(
         &self,
         view: u64,
@@ -381,7 +395,10 @@ impl Node {
             .lock()
             .expect("mempool lock")
             .select_excluding(chain_config.max_block_size, exclude);
-        let mut fee_tree = parent_state.fee_tree.clone();
+        let (l1_refs, credits) = self.l1_for_block(parent, &chain_config);
+        let mut credited = parent_state.fee_tree.clone();
+        apply_credits(&mut credited, &credits);
+        let mut fee_tree = credited.clone();
         let mut payload = Payload::from_transactions(picked.iter().map(|(_, t)| t))?;
         let mut fee = block_fee(chain_config.base_fee, payload.bytes().len() as u64)?;
         if let Err(e) =
@@ -392,7 +409,7 @@ impl Node {
                 tracing::warn!("{e}; proposing an empty block");
             }
             (picked, payload, fee) = (Vec::new(), Payload::from_transactions(&[])?, U256::ZERO);
-            fee_tree = parent_state.fee_tree.clone();
+            fee_tree = credited;
         }
         let vid = inner.vid.clone();
         let disperse_start = Instant::now();
@@ -411,8 +428,8 @@ impl Node {
             chain_config,
             height: parent.height() + 1,
             timestamp: now,
-            l1_head: parent.block_header.l1_head,
-            l1_finalized: parent.block_header.l1_finalized,
+            l1_head: l1_refs.head,
+            l1_finalized: l1_refs.finalized,
             payload_commitment: dispersal.commitment,
             ns_table: payload.ns_table().bytes().to_vec(),
             block_merkle_tree_root: parent_state.block_tree.root().into(),
@@ -421,6 +438,45 @@ impl Node {
         };
         let transactions = picked.into_iter().map(|(c, _)| c).collect();
         Ok(BuiltBlock { header, payload, dispersal, transactions })
+    }
+
+    /// The L1 references of a block on `parent` and the credits they bring in: without an
+    /// L1, the parent's references and none; with one, its latest head and finalized
+    /// block, never before the parent's. When the credits cannot be read (the chain
+    /// config names another fee contract), the finalized block stays the parent's.
+    fn l1_for_block(
+        &self,
+        parent: &Leaf,
+        chain_config: &ChainConfig,
+    ) -> (L1Refs, std::collections::BTreeMap<Address, U256>) {
+        let parent_refs = L1Refs::of(&parent.block_header);
+        let Some(l1) = &self.inner.l1 else { return (parent_refs, Default::default()) };
+        let now = l1.proposal();
+        let head = now.head.max(parent_refs.head);
+        let finalized = match (parent_refs.finalized, now.finalized) {
+            (Some(p), Some(n)) if n.number > p.number => Some(n),
+            (None, Some(n)) => Some(n),
+            (p, _) => p,
+        };
+        let stay = L1Refs { head, finalized: parent_refs.finalized };
+        let Some(to) = finalized.filter(|_| finalized != parent_refs.finalized) else {
+            return (stay, Default::default());
+        };
+        if chain_config.fee_contract != l1.fee_contract() {
+            tracing::warn!(
+                "the chain config's fee contract is not the one this node reads; \
+                 l1_finalized stays at the parent's"
+            );
+            return (stay, Default::default());
+        }
+        let after = parent_refs.finalized.map(|b| b.number);
+        match l1.credits(parent.height() + 1, after, to.number) {
+            Ok(credits) => (L1Refs { head, finalized }, credits),
+            Err(e) => {
+                tracing::warn!("{e}; l1_finalized stays at the parent's");
+                (stay, Default::default())
+            }
+        }
     }
 
     /// Stores a decided block (the next height; heights already stored are skipped) with
@@ -434,6 +490,7 @@ impl Node {
         if height < stored {
             return Ok(None);
         }
+        self.wait_for_l1(&block.leaf.leaf.block_header).await;
         let mut state = inner.state.write().await;
         let next = if stored == 0 {
             if block.leaf.leaf != state.decided.leaf {
@@ -458,6 +515,7 @@ impl Node {
                 decided: block.leaf.clone(),
                 block_tree: after.block_tree,
                 fee_tree: after.fee_tree,
+                l1: state.l1.clone(),
             }
         };
         inner.storage.append_decided(&block, &next.to_bytes()).await?;
@@ -473,6 +531,21 @@ impl Node {
         let done: Vec<TxCommitment> = txs.iter().map(Transaction::commit).collect();
         self.after_decide(&out, &done);
         Ok(Some(out))
+    }
+
+    /// With an L1, waits until the deposits up to `header`'s finalized L1 block are read
+    /// (a block the network decided may refer to one this node's L1 has not finalized
+    /// yet), logging while it waits.
+    async fn wait_for_l1(&self, header: &Header) {
+        let (Some(l1), Some(b)) = (&self.inner.l1, header.l1_finalized) else { return };
+        while tokio::time::timeout(Duration::from_secs(10), l1.wait_read(b.number)).await.is_err() {
+            tracing::info!(
+                height = header.height,
+                l1_finalized = b.number,
+                read = ?l1.finalized().map(|f| f.number),
+                "decided block waits for this node's L1 to finalize its L1 block"
+            );
+        }
     }
 
     /// Removes decided transactions from the mempool.
@@ -542,14 +615,32 @@ pub fn block_data(
     }
 }
 
-/// The genesis header of `config`: an empty payload dispersed with the committee's VID.
-fn genesis_header(config: &NodeConfig, vid: &Vid) -> Result<(Header, LeafState), NodeError> {
+/// With an L1 and a genesis `[l1_finalized]` given by number alone, that block once the
+/// L1 has finalized it (waiting for it); `None` otherwise.
+async fn genesis_l1_block(config: &NodeConfig) -> Option<L1BlockInfo> {
+    let l1 = config.l1.as_ref()?;
+    match config.genesis.l1_finalized {
+        Some(L1Finalized::Number { number }) => Some(wait_for_genesis(l1.client(), number).await),
+        _ => None,
+    }
+}
+
+/// The genesis header of `config`: an empty payload dispersed with the committee's VID;
+/// `l1_block` replaces a genesis `[l1_finalized]` given by number.
+fn genesis_header(
+    config: &NodeConfig,
+    vid: &Vid,
+    l1_block: Option<L1BlockInfo>,
+) -> Result<(Header, LeafState), NodeError> {
     let genesis = &config.genesis;
     let payload = Payload::from_transactions(&[])?;
     let dispersal = vid.disperse(payload.bytes())?;
     let fee_tree = genesis_fee_tree(genesis);
     let block_tree = doppio_types::BlockMerkleTree::new();
-    let (l1_head, l1_finalized) = l1_of(genesis);
+    let (l1_head, mut l1_finalized) = l1_of(genesis);
+    if l1_block.is_some() {
+        l1_finalized = l1_block;
+    }
     let header = Header {
         chain_config: genesis.chain_config,
         height: 0,
@@ -562,14 +653,19 @@ fn genesis_header(config: &NodeConfig, vid: &Vid) -> Result<(Header, LeafState),
         fee_merkle_tree_root: fee_tree.root().into(),
         fee_info: FeeInfo::default(),
     };
-    Ok((header, LeafState { block_tree, fee_tree }))
+    let l1_refs = L1Refs::of(&header);
+    Ok((header, LeafState { block_tree, fee_tree, l1_refs, l1: config.l1.clone() }))
 }
 
 /// The state before anything is stored: the genesis block, whose certificate is a
 /// placeholder (this node's signature alone, not a quorum) until the members certify
 /// genesis and [`Node::apply_decided`] stores it with the real one. It is never stored.
-fn genesis_state(config: &NodeConfig, vid: &Vid) -> Result<ChainState, NodeError> {
-    let (header, trees) = genesis_header(config, vid)?;
+fn genesis_state(
+    config: &NodeConfig,
+    vid: &Vid,
+    l1_block: Option<L1BlockInfo>,
+) -> Result<ChainState, NodeError> {
+    let (header, trees) = genesis_header(config, vid, l1_block)?;
     let leaf = Leaf::genesis(header);
     let data = leaf.vote_data();
     let mut signers = SignerBits::new(config.committee.len());
@@ -579,5 +675,5 @@ fn genesis_state(config: &NodeConfig, vid: &Vid) -> Result<ChainState, NodeError
     let decided = LeafQueryData::new(leaf, qc).map_err(|e| NodeError::Keys(e.to_string()))?;
     let mut block_tree = trees.block_tree;
     block_tree.push(&decided.block_hash().0)?;
-    Ok(ChainState { view: 0, decided, block_tree, fee_tree: trees.fee_tree })
+    Ok(ChainState { view: 0, decided, block_tree, fee_tree: trees.fee_tree, l1: trees.l1 })
 }

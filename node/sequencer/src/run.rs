@@ -8,6 +8,7 @@ use doppio_accel::Accel;
 use doppio_consensus::Committee;
 use doppio_keys::{NodeKeys, StakeTable, StakeTableEntry};
 use doppio_kzg::Srs;
+use doppio_l1::L1Args;
 use doppio_network::{
     NetworkConfig, NetworkHandle, PeerId,
     config::quic_multiaddr,
@@ -17,7 +18,7 @@ use doppio_network::{
     },
 };
 use doppio_storage::{Storage, spawn_pruner};
-use doppio_types::Genesis;
+use doppio_types::{Genesis, genesis::L1Finalized};
 use doppio_vid::VidParams;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
@@ -26,6 +27,7 @@ use crate::{
     api_peers::ApiPeers,
     cli::{ClusterArgs, Launch},
     driver::{self, DriverConfig, Transport},
+    l1::L1Fees,
     mempool::MempoolConfig,
     node::{Node, NodeConfig, vid_params_for},
 };
@@ -245,8 +247,12 @@ pub async fn start_with(
     driver: DriverConfig,
 ) -> anyhow::Result<RunningNode> {
     let args = &launch.node;
-    let genesis = Genesis::from_file(&args.genesis_file)
+    let mut genesis = Genesis::from_file(&args.genesis_file)
         .with_context(|| format!("genesis file {}", args.genesis_file.display()))?;
+    if let Some(contract) = args.fee_contract_address {
+        set_fee_contract(&mut genesis, contract);
+    }
+    let l1 = l1_fees(&args.l1, &genesis)?;
     let accel = Accel::new(&args.accel).context("acceleration layer")?;
     let (committee, index) = committee(membership.as_ref(), &keys, &accel)?;
     let vid: VidParams = vid_params_for(committee.len()).context("VID parameters")?;
@@ -271,6 +277,7 @@ pub async fn start_with(
         accel,
         keys,
         genesis,
+        l1,
     };
     let max_body_bytes = api::body_limit(largest_block(&config.genesis));
     let node = Node::start(config, storage.clone()).await.context("starting the node")?;
@@ -319,6 +326,38 @@ pub async fn start_with(
         }
     }));
     Ok(running)
+}
+
+/// Sets `fee_contract` in every chain config of `genesis` (`--fee-contract-address`).
+pub fn set_fee_contract(genesis: &mut Genesis, contract: Address) {
+    let configs = std::iter::once(&mut genesis.chain_config)
+        .chain(genesis.upgrades.iter_mut().filter_map(|u| u.chain_config.as_mut()));
+    for config in configs {
+        if config.fee_contract.is_some_and(|c| c != contract) {
+            tracing::info!(
+                genesis = ?config.fee_contract,
+                %contract,
+                "--fee-contract-address replaces the genesis file's fee contract"
+            );
+        }
+        config.fee_contract = Some(contract);
+    }
+}
+
+/// The node's L1 from its flags: `None` without `--l1-provider-url`; otherwise it reads
+/// the deposits of the genesis chain config's fee contract finalized after the genesis
+/// `[l1_finalized]` block (from block 0 without one).
+fn l1_fees(args: &L1Args, genesis: &Genesis) -> anyhow::Result<Option<L1Fees>> {
+    let Some(client) = args.client().context("L1 client")? else {
+        tracing::info!("no --l1-provider-url: headers keep the genesis L1 block, no deposits");
+        return Ok(None);
+    };
+    let start = genesis.l1_finalized.as_ref().map(|f| match *f {
+        L1Finalized::Number { number } | L1Finalized::Block { number, .. } => number,
+    });
+    let contract = genesis.chain_config.fee_contract;
+    tracing::info!(url = %client.current_url(), fee_contract = ?contract, "following the L1");
+    Ok(Some(L1Fees::start(client, contract, start)))
 }
 
 /// Starts the libp2p network with the node's companion libp2p key, its metrics in the

@@ -10,6 +10,8 @@ use doppio_types::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::l1::{L1Fees, L1HeaderError, L1Refs, apply_credits, header_credits};
+
 /// Why a block cannot be applied or a saved state cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -42,6 +44,9 @@ pub enum StateError {
         /// `block Merkle tree` or `fee Merkle tree`.
         what: &'static str,
     },
+    /// The header's L1 references or the deposits they credit.
+    #[error(transparent)]
+    L1(#[from] L1HeaderError),
     /// A saved state that does not parse or does not match its own contents.
     #[error("saved chain state at height {height} is unreadable: {reason}")]
     Corrupt {
@@ -71,6 +76,8 @@ pub struct ChainState {
     pub block_tree: BlockMerkleTree,
     /// Fee-account balances after the last decided block.
     pub fee_tree: FeeMerkleTree,
+    /// The node's L1, for the credits of the next blocks (`None`: no L1; not saved).
+    pub l1: Option<L1Fees>,
 }
 
 /// The trees after a block: what the next header commits to. Kept for undecided leaves
@@ -81,27 +88,45 @@ pub struct LeafState {
     pub block_tree: BlockMerkleTree,
     /// Fee balances after this block.
     pub fee_tree: FeeMerkleTree,
+    /// This block's L1 references.
+    pub l1_refs: L1Refs,
+    /// The node's L1, for the credits of the next blocks (`None`: no L1).
+    pub l1: Option<L1Fees>,
 }
 
 impl LeafState {
     /// The state after `header`'s block, applied on this one (the state after its
-    /// parent): the header must commit to this block tree's root and to the fee tree
-    /// after its fee is charged.
+    /// parent): its L1 references must not go back (nor move, without an L1), and the
+    /// header must commit to this block tree's root and to the fee tree after the L1
+    /// deposits it brings in are credited and its fee is charged.
     pub fn apply(&self, header: &Header) -> Result<LeafState, StateError> {
         let height = header.height;
         if B256::from(self.block_tree.root()) != header.block_merkle_tree_root {
             return Err(StateError::RootMismatch { height, what: "block Merkle tree" });
         }
         let mut fee_tree = self.fee_tree.clone();
-        let fee = header.fee_info.amount.0;
-        charge_fee(&mut fee_tree, header.fee_info.account, header.chain_config.fee_recipient, fee)?;
+        fee_step(&mut fee_tree, &self.l1_refs, header, self.l1.as_ref())?;
         if B256::from(fee_tree.root()) != header.fee_merkle_tree_root {
             return Err(StateError::RootMismatch { height, what: "fee Merkle tree" });
         }
         let mut block_tree = self.block_tree.clone();
         block_tree.push(&header.commit().0)?;
-        Ok(LeafState { block_tree, fee_tree })
+        Ok(LeafState { block_tree, fee_tree, l1_refs: L1Refs::of(header), l1: self.l1.clone() })
     }
+}
+
+/// One block's change to the fee accounts after a block with L1 references `parent`:
+/// the deposits `header` brings in are credited, then its fee is charged to its builder.
+pub fn fee_step(
+    tree: &mut FeeMerkleTree,
+    parent: &L1Refs,
+    header: &Header,
+    l1: Option<&L1Fees>,
+) -> Result<(), StateError> {
+    let credits = header_credits(parent, header, l1)?;
+    apply_credits(tree, &credits);
+    let fee = header.fee_info.amount.0;
+    charge_fee(tree, header.fee_info.account, header.chain_config.fee_recipient, fee)
 }
 
 /// Fee accounts funded at genesis.
@@ -132,13 +157,19 @@ pub fn charge_fee(
     Ok(())
 }
 
-/// Replays the fee charges of `headers` (heights 1.. in order) on the genesis accounts:
-/// the fee tree after the last of them. Used to serve catchup at past heights.
-pub fn replay_fees(genesis: &Genesis, headers: &[Header]) -> Result<FeeMerkleTree, StateError> {
+/// Replays the L1 credits and fee charges of `headers` (heights 0.. in order) on the
+/// genesis accounts: the fee tree after the last of them. Used to serve catchup at past
+/// heights.
+pub fn replay_fees(
+    genesis: &Genesis,
+    headers: &[Header],
+    l1: Option<&L1Fees>,
+) -> Result<FeeMerkleTree, StateError> {
     let mut tree = genesis_fee_tree(genesis);
+    let mut refs = headers.first().map(L1Refs::of).unwrap_or_default();
     for h in headers.iter().filter(|h| h.height > 0) {
-        let fee = h.fee_info.amount.0;
-        charge_fee(&mut tree, h.fee_info.account, h.chain_config.fee_recipient, fee)?;
+        fee_step(&mut tree, &refs, h, l1)?;
+        refs = L1Refs::of(h);
     }
     Ok(tree)
 }
@@ -198,12 +229,18 @@ impl ChainState {
         if root != saved.fee_root || root != saved.decided.leaf.block_header.fee_merkle_tree_root {
             return Err(corrupt("fee accounts do not match the fee Merkle root".into()));
         }
-        Ok(ChainState { view: saved.view, decided: saved.decided, block_tree, fee_tree })
+        let (view, decided) = (saved.view, saved.decided);
+        Ok(ChainState { view, decided, block_tree, fee_tree, l1: None })
     }
 
     /// The trees after the decided block.
     pub fn leaf_state(&self) -> LeafState {
-        LeafState { block_tree: self.block_tree.clone(), fee_tree: self.fee_tree.clone() }
+        LeafState {
+            block_tree: self.block_tree.clone(),
+            fee_tree: self.fee_tree.clone(),
+            l1_refs: L1Refs::of(&self.decided.leaf.block_header),
+            l1: self.l1.clone(),
+        }
     }
 
     /// The next height to decide.

@@ -332,12 +332,16 @@ fn the_env_route_never_shows_a_secret() {
         ("ESPRESSO_SEQUENCER_POSTGRES_PASSWORD", "hunter2"),
         ("ESPRESSO_SEQUENCER_POSTGRES_URI", "postgres://u:hunter2@h/db"),
         ("ESPRESSO_BUILDER_ETH_MNEMONIC", "test test test"),
+        ("ESPRESSO_SEQUENCER_L1_PROVIDER", "https://l1.example/v3/apikey"),
+        ("ESPRESSO_SEQUENCER_L1_POLLING_INTERVAL", "7s"),
         ("HOME", "/root"),
     ];
     let shown = public_env(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let text = format!("{shown:?}");
     assert!(!text.contains("secret") && !text.contains("hunter2") && !text.contains("test test"));
+    assert!(!text.contains("apikey"), "L1 provider URLs may embed an API key");
     assert!(!text.contains("HOME"), "only ESPRESSO_ and DOPPIO_ variables");
     assert!(shown.contains(&("ESPRESSO_SEQUENCER_API_PORT".into(), "24000".into())));
-    assert_eq!(shown.iter().filter(|(_, v)| v == REDACTED).count(), 5);
+    assert!(shown.contains(&("ESPRESSO_SEQUENCER_L1_POLLING_INTERVAL".into(), "7s".into())));
+    assert_eq!(shown.iter().filter(|(_, v)| v == REDACTED).count(), 6);
 }

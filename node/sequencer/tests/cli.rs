@@ -96,3 +96,31 @@ fn network_options_parse() {
     let e = error("--libp2p-bootstrap-nodes /ip4/1.2.3.4/tcp/1 -- storage-fs --path /tmp/x");
     assert!(e.contains("libp2p-bootstrap-nodes"), "{e}");
 }
+
+#[test]
+fn l1_options_parse() {
+    let l = launch("-- storage-fs --path d");
+    assert!(l.node.l1.l1_provider_url.is_empty(), "no L1 unless asked for");
+    assert!(l.node.l1.client().unwrap().is_none());
+    assert!(l.node.fee_contract_address.is_none());
+
+    let l = launch(
+        "--l1-provider-url http://127.0.0.1:8545,http://10.0.0.2:8545 \
+         --l1-events-max-block-range 500 --l1-polling-interval 250ms \
+         --fee-contract-address 0x5fbdb2315678afecb367f032d93f642f64180aa3 \
+         -- storage-fs --path d",
+    );
+    let urls: Vec<String> = l.node.l1.l1_provider_url.iter().map(|u| u.to_string()).collect();
+    assert_eq!(urls, ["http://127.0.0.1:8545/", "http://10.0.0.2:8545/"]);
+    assert_eq!(l.node.l1.l1_events_max_block_range, 500);
+    assert_eq!(l.node.l1.l1_polling_interval.as_millis(), 250);
+    let contract = l.node.fee_contract_address.unwrap().to_string().to_lowercase();
+    assert_eq!(contract, "0x5fbdb2315678afecb367f032d93f642f64180aa3");
+
+    assert!(error("--l1-provider-url not-a-url -- storage-fs --path d").contains("not-a-url"));
+    assert!(error("--fee-contract-address 0x12 -- storage-fs --path d").contains("0x12"));
+    let zero_range =
+        launch("--l1-provider-url http://a:1 --l1-events-max-block-range 0 -- storage-fs --path d");
+    let err = zero_range.node.l1.client().unwrap_err().to_string();
+    assert!(err.contains("--l1-events-max-block-range"), "{err}");
+}

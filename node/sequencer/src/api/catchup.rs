@@ -55,8 +55,8 @@ async fn trees_at(s: &ApiState, h: u64) -> Result<(BlockMerkleTree, FeeMerkleTre
         headers.extend(s.storage.header_range(from, until).await?);
         from = until;
     }
-    let fees =
-        replay_fees(s.node.genesis(), &headers).map_err(|e| ApiError::internal(e.to_string()))?;
+    let fees = replay_fees(s.node.genesis(), &headers, s.node.l1())
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     if fees.root() != headers[h as usize].fee_merkle_tree_root {
         return Err(ApiError::internal(format!(
             "replayed fee accounts at height {h} do not match its header's fee root"

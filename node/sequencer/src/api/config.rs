@@ -8,15 +8,15 @@ use serde::Serialize;
 use super::ApiState;
 
 /// Words in a variable name that mark its value as secret.
-const SECRET_MARKERS: [&str; 7] =
-    ["PRIVATE", "PASSWORD", "SECRET", "MNEMONIC", "TOKEN", "_URI", "DATABASE_URL"];
+const SECRET_MARKERS: [&str; 8] =
+    ["PRIVATE", "PASSWORD", "SECRET", "MNEMONIC", "TOKEN", "_URI", "DATABASE_URL", "L1_PROVIDER"];
 
 /// What replaces a secret's value.
 pub const REDACTED: &str = "<redacted>";
 
 /// The `ESPRESSO_*` and `DOPPIO_*` variables of `vars`, with every secret's value
-/// replaced by [`REDACTED`] (private keys, passwords, mnemonics, tokens and database URIs,
-/// which may embed a password).
+/// replaced by [`REDACTED`] (private keys, passwords, mnemonics, tokens, database URIs,
+/// which may embed a password, and L1 provider URLs, which often embed an API key).
 pub fn public_env(vars: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = vars
         .into_iter()

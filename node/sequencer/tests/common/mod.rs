@@ -51,6 +51,8 @@ pub fn node_args(genesis_file: &Path) -> NodeArgs {
         mempool_max_bytes: 1 << 20,
         accel: AccelConfig::cpu(0),
         state_signer: Default::default(),
+        l1: doppio_l1::L1Args::default(),
+        fee_contract_address: None,
     }
 }
 

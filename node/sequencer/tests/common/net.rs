@@ -7,6 +7,7 @@ use doppio_consensus::Timing;
 use doppio_keys::{NodeKeys, StakeTableEntry};
 use doppio_network::{BootstrapNode, NetworkConfig, PeerId};
 use doppio_sequencer::{
+    cli::Launch,
     driver::{DEFAULT_FETCH_RATE_LIMIT, DriverConfig},
     run::{Membership, RunningNode, start_with},
 };
@@ -87,8 +88,18 @@ impl Net {
     ) -> (RunningNode, String) {
         let genesis = write_genesis(dir, GENESIS);
         let launch = launch(&dir.join(format!("node{i}")), node_args(&genesis));
+        self.start_launch(&launch, i, driver).await
+    }
+
+    /// Starts member `i` as `launch` describes (its own genesis file and options).
+    pub async fn start_launch(
+        &self,
+        launch: &Launch,
+        i: usize,
+        driver: DriverConfig,
+    ) -> (RunningNode, String) {
         let running =
-            start_with(&launch, self.keys[i].clone(), vec![], Some(self.membership(i)), driver)
+            start_with(launch, self.keys[i].clone(), vec![], Some(self.membership(i)), driver)
                 .await
                 .unwrap();
         let url = format!("http://127.0.0.1:{}", running.api.unwrap().port());
