@@ -27,7 +27,7 @@ mod cuda {
     /// The CUDA sources, one translation unit each so that a change recompiles only one.
     const SOURCES: [&str; 3] = ["cuda/msm.cu", "cuda/ntt.cu", "cuda/device.cu"];
 
-    pub fn build() {
+    pub(super) fn build() {
         println!("cargo:rerun-if-env-changed=NVCC");
         println!("cargo:rerun-if-changed=cuda");
         let nvcc = find_nvcc().unwrap_or_else(|why| fail(&why));
@@ -39,8 +39,9 @@ mod cuda {
         build
             .cuda(true)
             // The runtime is linked below, after our objects, from the toolkit nvcc is in.
+            // cc picks nvcc itself (NVCC, else `nvcc` on PATH: what find_nvcc checked) and
+            // only then knows to wrap host flags in -Xcompiler.
             .cudart("none")
-            .compiler(&nvcc)
             // Debug profiles would otherwise get `-G` (unoptimised device code: slow to
             // build, far slower to run) and `-O0`; kernels are always built optimised.
             .debug(false)

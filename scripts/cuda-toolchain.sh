@@ -52,6 +52,9 @@ if ! installed; then
 fi
 
 cu=$(toolkit)
+# nvcc.profile links from $TOP/lib64, the wheels install lib/: without this link nvcc cannot
+# link a program (sppark's build links one to probe for a device).
+[ -e "$cu/lib64" ] || ln -s lib "$cu/lib64"
 # nvcc finds its own include/ and lib/ relative to itself (bin/nvcc.profile), which the
 # PyPI wheels lay out like a toolkit; CUDA_PATH is for tools that look for the root.
 echo "NVCC=$cu/bin/nvcc"

@@ -5,8 +5,8 @@
 //! guaranteed (and `G1Affine` carries an `infinity` flag that sppark does not read).
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
-use ark_ec::CurveGroup;
-use ark_ff::{BigInt, BigInteger, PrimeField, Zero};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{BigInt, BigInteger, Field, PrimeField, Zero};
 
 use super::ffi::{AffineLimbs, JacobianLimbs, Limbs};
 use crate::parallel::Parallelism;
@@ -19,20 +19,20 @@ fn par(par: Parallelism, n: usize) -> Parallelism {
 }
 
 /// The Montgomery limbs of a scalar.
-pub fn fr_limbs(s: &Fr) -> Limbs {
+pub(super) fn fr_limbs(s: &Fr) -> Limbs {
     s.0.0
 }
 
 /// A scalar from Montgomery limbs the device produced, reduced once if needed; `None` if
 /// they are not below twice the modulus (not a field element).
-pub fn fr_from_limbs(limbs: Limbs) -> Option<Fr> {
+pub(super) fn fr_from_limbs(limbs: Limbs) -> Option<Fr> {
     reduce::<Fr>(limbs).map(Fr::new_unchecked)
 }
 
 /// sppark's affine form of a point: (x, y) limbs, the identity as (0, 0).
-pub fn affine_limbs(p: &G1Affine) -> AffineLimbs {
+pub(super) fn affine_limbs(p: &G1Affine) -> AffineLimbs {
     let mut out = [0u64; 8];
-    if !p.infinity {
+    if !p.is_zero() {
         out[..4].copy_from_slice(&p.x.0.0);
         out[4..].copy_from_slice(&p.y.0.0);
     }
@@ -41,7 +41,7 @@ pub fn affine_limbs(p: &G1Affine) -> AffineLimbs {
 
 /// The Jacobian point sppark wrote (arkworks' `G1Projective` is Jacobian too), checked to
 /// be on the curve; `None` for limbs that are not field elements or not a curve point.
-pub fn projective_from_limbs(limbs: &JacobianLimbs) -> Option<G1Projective> {
+pub(super) fn projective_from_limbs(limbs: &JacobianLimbs) -> Option<G1Projective> {
     let coordinate = |i: usize| -> Option<Fq> {
         let mut l = [0u64; 4];
         l.copy_from_slice(&limbs[4 * i..4 * i + 4]);
@@ -66,7 +66,7 @@ fn reduce<F: PrimeField<BigInt = BigInt<4>>>(limbs: Limbs) -> Option<BigInt<4>> 
 }
 
 /// Affine limbs of `points`, converted on `parallelism`.
-pub fn affine_batch(points: &[G1Affine], parallelism: Parallelism) -> Vec<AffineLimbs> {
+pub(super) fn affine_batch(points: &[G1Affine], parallelism: Parallelism) -> Vec<AffineLimbs> {
     let mut out = vec![[0u64; 8]; points.len()];
     let chunk = parallelism.chunk_len(points.len(), 1024);
     par(parallelism, points.len()).for_each_chunk(&mut out, chunk, |i, c| {
@@ -79,7 +79,7 @@ pub fn affine_batch(points: &[G1Affine], parallelism: Parallelism) -> Vec<Affine
 
 /// Montgomery limbs of `scalars`, element `i` first multiplied by `weights^i` when given
 /// (the coset offset powers of an NTT), converted on `parallelism`.
-pub fn scalar_batch(
+pub(super) fn scalar_batch(
     scalars: &[Fr],
     weights: Option<Fr>,
     parallelism: Parallelism,
@@ -106,7 +106,7 @@ pub fn scalar_batch(
 /// Writes device results back into `values`, each multiplied by `weight^i` when given (the
 /// inverse coset powers); `false` if any limbs are not a field element (then `values` may
 /// be partly written: callers keep the input elsewhere).
-pub fn write_scalars(
+pub(super) fn write_scalars(
     values: &mut [Fr],
     limbs: &[Limbs],
     weights: Option<Fr>,

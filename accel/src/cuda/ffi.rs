@@ -6,15 +6,15 @@
 use std::ffi::{c_char, c_int};
 
 /// One BN254 base or scalar field element: four little-endian limbs, Montgomery form.
-pub type Limbs = [u64; 4];
+pub(super) type Limbs = [u64; 4];
 /// An affine BN254 G1 point as sppark reads it: x then y; (0, 0) is the identity.
-pub type AffineLimbs = [u64; 8];
+pub(super) type AffineLimbs = [u64; 8];
 /// A Jacobian BN254 G1 point as sppark writes it: X, Y, Z; Z = 0 is the identity.
-pub type JacobianLimbs = [u64; 12];
+pub(super) type JacobianLimbs = [u64; 12];
 
 unsafe extern "C" {
     /// `out ← Σ scalars[i]·points[i]` with sppark's `mult_pippenger`; `npoints` of each.
-    pub fn doppio_bn254_msm(
+    pub(super) fn doppio_bn254_msm(
         out: *mut JacobianLimbs,
         points: *const AffineLimbs,
         npoints: usize,
@@ -23,15 +23,15 @@ unsafe extern "C" {
 
     /// In-place NTT of `2^lg_domain_size` elements, natural order in and out; the inverse
     /// includes the factor `1/n`.
-    pub fn doppio_bn254_ntt(inout: *mut Limbs, lg_domain_size: u32, inverse: bool)
+    pub(super) fn doppio_bn254_ntt(inout: *mut Limbs, lg_domain_size: u32, inverse: bool)
     -> sppark::Error;
 
     /// `cudaGetDeviceCount`; returns the `cudaError_t` code (0 = success).
-    pub fn doppio_cuda_device_count(count: *mut c_int) -> c_int;
+    pub(super) fn doppio_cuda_device_count(count: *mut c_int) -> c_int;
 
     /// Name (zero-terminated, at most `name_len` bytes), compute capability and memory of
     /// device `id`; returns the `cudaError_t` code.
-    pub fn doppio_cuda_device_info(
+    pub(super) fn doppio_cuda_device_info(
         id: c_int,
         name: *mut c_char,
         name_len: usize,
@@ -41,12 +41,12 @@ unsafe extern "C" {
     ) -> c_int;
 
     /// `cudaMemGetInfo` of the current device; returns the `cudaError_t` code.
-    pub fn doppio_cuda_mem_info(free: *mut usize, total: *mut usize) -> c_int;
+    pub(super) fn doppio_cuda_mem_info(free: *mut usize, total: *mut usize) -> c_int;
 
     /// `cudaGetErrorString`: a static string, never freed.
-    pub fn doppio_cuda_error_string(code: c_int) -> *const c_char;
+    pub(super) fn doppio_cuda_error_string(code: c_int) -> *const c_char;
 
     /// sppark's: whether it found a device it can use (compute capability ≥ 7.0 with
     /// cooperative launch).
-    pub fn cuda_available() -> bool;
+    pub(super) fn cuda_available() -> bool;
 }
