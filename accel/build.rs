@@ -21,7 +21,8 @@ mod cuda {
         `scripts/cuda-toolchain.sh` (it prints NVCC=...; export it), or by hand: \
         `python3 -m venv V && V/bin/pip install nvidia-cuda-nvcc==13.0.88 \
         nvidia-cuda-runtime==13.0.96 nvidia-nvvm==13.0.88 nvidia-cuda-crt==13.0.88 \
-        nvidia-cuda-cccl` then `export NVCC=$PWD/V/lib/python3.11/site-packages/nvidia/cu13/bin/nvcc`; \
+        nvidia-cuda-cccl`, `ln -s lib V/lib/python3.11/site-packages/nvidia/cu13/lib64` (nvcc \
+        links from lib64/) and `export NVCC=$PWD/V/lib/python3.11/site-packages/nvidia/cu13/bin/nvcc`; \
         or build without `--features cuda`";
 
     /// The CUDA sources, one translation unit each so that a change recompiles only one.
@@ -62,15 +63,18 @@ mod cuda {
         }
         build.compile("doppio_accel_cuda");
 
-        // cudart_static lives in the toolkit's lib/ (lib64/ in system installs), next to
-        // nvcc's bin/. It needs the C++ runtime, pthreads, dl and rt on Linux.
-        let root = nvcc.parent().and_then(Path::parent).map(Path::to_path_buf);
-        for lib in ["lib", "lib64", "lib/x64", "targets/x86_64-linux/lib"] {
-            if let Some(dir) = root.as_ref().map(|r| r.join(lib))
-                && dir.join("libcudart_static.a").is_file()
-            {
-                println!("cargo:rustc-link-search=native={}", dir.display());
-            }
+        // cudart_static lives in the toolkit's lib/ (lib64/ in system installs) next to
+        // nvcc's bin/ (after symlinks: /usr/bin/nvcc may point into a toolkit); elsewhere
+        // the linker's default paths must have it. It needs the C++ runtime, pthreads, dl
+        // and rt on Linux.
+        let real = nvcc.canonicalize().unwrap_or_else(|_| nvcc.clone());
+        let root = real.parent().and_then(Path::parent).map(Path::to_path_buf);
+        let lib_dir = ["lib64", "lib", "targets/x86_64-linux/lib"]
+            .iter()
+            .filter_map(|lib| root.as_ref().map(|r| r.join(lib)))
+            .find(|dir| dir.join("libcudart_static.a").is_file());
+        if let Some(dir) = lib_dir {
+            println!("cargo:rustc-link-search=native={}", dir.display());
         }
         println!("cargo:rustc-link-lib=static=cudart_static");
         for lib in ["stdc++", "dl", "rt", "pthread"] {
@@ -100,7 +104,10 @@ mod cuda {
             .map(|dir| dir.join(&wanted))
             .find(|p| p.is_file())
             .ok_or_else(|| {
-                format!("nvcc (the CUDA compiler) was not found: NVCC is unset and `{}` is not on PATH", wanted.display())
+                format!(
+                    "nvcc (the CUDA compiler) was not found: NVCC is unset and `{}` is not on PATH",
+                    wanted.display()
+                )
             })
     }
 

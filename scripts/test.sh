@@ -3,9 +3,9 @@
 # Installs what it needs (Postgres, the Solidity tooling from npm, the CUDA compiler from
 # PyPI), then: formatting, clippy with warnings denied, the accel `cuda` feature compiled
 # (its device tests skip without a GPU), every test (the storage suite on SQLite and on
-# Postgres, the anvil round trip), the generated contract files checked for staleness, the forge tests
-# (unit, fuzz, Rust-Solidity differential), the benches compiled; the hardware profile's
-# smoke run is a test of doppio-benches.
+# Postgres, the anvil round trip), the generated contract files checked for staleness, the
+# forge tests (unit, fuzz, Rust-Solidity differential), the benches compiled; the hardware
+# profile's smoke run is a test of doppio-benches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -217,9 +217,8 @@ impl CudaBackend {
             // SAFETY: `points` and `limbs` hold `n` elements each in the layout msm.cu
             // documents, `out` has room for one Jacobian point; all outlive the call, which
             // is synchronous (sppark copies to and from the device and waits).
-            let status = unsafe {
-                ffi::doppio_bn254_msm(&mut out, points.as_ptr(), n, limbs.as_ptr())
-            };
+            let status =
+                unsafe { ffi::doppio_bn254_msm(&mut out, points.as_ptr(), n, limbs.as_ptr()) };
             sppark("mult_pippenger", status)
         })?;
         convert::projective_from_limbs(&out).ok_or(CudaError::BadOutput { what: "MSM point" })
@@ -252,9 +251,8 @@ impl CudaBackend {
         self.on_device(need, || {
             // SAFETY: `limbs` holds exactly 2^lg elements (n is a power of two checked by
             // Accel) in the layout ntt.cu documents; the call is synchronous.
-            let status = unsafe {
-                ffi::doppio_bn254_ntt(limbs.as_mut_ptr(), n.trailing_zeros(), inverse)
-            };
+            let status =
+                unsafe { ffi::doppio_bn254_ntt(limbs.as_mut_ptr(), n.trailing_zeros(), inverse) };
             sppark("NTT::Base", status)
         })?;
         // Validate everything before writing, so that a bad output leaves `values` intact.

@@ -23,8 +23,11 @@ unsafe extern "C" {
 
     /// In-place NTT of `2^lg_domain_size` elements, natural order in and out; the inverse
     /// includes the factor `1/n`.
-    pub(super) fn doppio_bn254_ntt(inout: *mut Limbs, lg_domain_size: u32, inverse: bool)
-    -> sppark::Error;
+    pub(super) fn doppio_bn254_ntt(
+        inout: *mut Limbs,
+        lg_domain_size: u32,
+        inverse: bool,
+    ) -> sppark::Error;
 
     /// `cudaGetDeviceCount`; returns the `cudaError_t` code (0 = success).
     pub(super) fn doppio_cuda_device_count(count: *mut c_int) -> c_int;
