@@ -50,7 +50,7 @@ step "cuda feature compiles (scripts/cuda-toolchain.sh; accel --features cuda)"
     while IFS= read -r line; do export "${line?}"; done <<<"$cuda_env"
     cargo build -p doppio-accel --features cuda --tests --locked
     cargo clippy -p doppio-accel --features cuda --all-targets --locked -- -D warnings
-    cargo test -p doppio-accel --features cuda --locked --test accel cuda::
+    cargo test -p doppio-accel --features cuda --locked --lib --test accel cuda::
 )
 
 step "Postgres for the storage suite (scripts/postgres.sh)"

@@ -134,3 +134,80 @@ pub(super) fn write_scalars(
     });
     ok.into_inner()
 }
+
+#[cfg(test)]
+mod tests {
+    //! The host side of the device data, checked without a GPU.
+
+    use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
+    use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+    use ark_ff::{Field, One, PrimeField, UniformRand, Zero};
+    use rand::SeedableRng;
+
+    use super::*;
+
+    fn rng() -> rand_chacha::ChaCha20Rng {
+        rand_chacha::ChaCha20Rng::seed_from_u64(7)
+    }
+
+    /// A Jacobian point in sppark's output layout.
+    fn jacobian(x: Fq, y: Fq, z: Fq) -> JacobianLimbs {
+        let mut out = [0u64; 12];
+        for (i, c) in [x, y, z].iter().enumerate() {
+            out[4 * i..4 * i + 4].copy_from_slice(&c.0.0);
+        }
+        out
+    }
+
+    #[test]
+    fn points_round_trip_through_sppark_layout() {
+        let mut r = rng();
+        let p = (G1Projective::generator() * Fr::rand(&mut r)).into_affine();
+        let limbs = affine_limbs(&p);
+        assert_eq!(limbs[..4], p.x.0.0);
+        assert_eq!(limbs[4..], p.y.0.0);
+        assert_eq!(affine_limbs(&G1Affine::zero()), [0; 8], "identity is (0, 0) for sppark");
+        // A Jacobian point with Z ≠ 1 reads back as the same point.
+        let z = Fq::from(5u64);
+        let (x, y) = (p.x * z.square(), p.y * z.square() * z);
+        let back = projective_from_limbs(&jacobian(x, y, z)).expect("valid point");
+        assert_eq!(back.into_affine(), p);
+        let identity = jacobian(Fq::one(), Fq::one(), Fq::zero());
+        assert_eq!(projective_from_limbs(&identity), Some(G1Projective::zero()));
+    }
+
+    #[test]
+    fn invalid_device_output_is_refused() {
+        let g = G1Affine::generator();
+        let off_curve = jacobian(g.x, g.y + Fq::one(), Fq::one());
+        assert_eq!(projective_from_limbs(&off_curve), None);
+        assert_eq!(fr_from_limbs([u64::MAX; 4]), None, "not below 2r");
+    }
+
+    #[test]
+    fn unreduced_limbs_are_reduced_once() {
+        // x + r in limbs (below 2r: the lazily reduced form device arithmetic may leave).
+        let x = Fr::from(12345u64);
+        let mut limbs = BigInt(x.0.0);
+        assert!(!limbs.add_with_carry(&Fr::MODULUS));
+        assert_eq!(fr_from_limbs(limbs.0), Some(x));
+        assert_eq!(fr_from_limbs(fr_limbs(&x)), Some(x));
+    }
+
+    #[test]
+    fn coset_weights_are_powers_in_order_on_every_strategy() {
+        let mut r = rng();
+        let values: Vec<Fr> = (0..40_000).map(|_| Fr::rand(&mut r)).collect();
+        let g = Fr::from(7u64);
+        let want: Vec<Fr> =
+            values.iter().enumerate().map(|(i, v)| *v * g.pow([i as u64])).collect();
+        for par in [Parallelism::Sequential, Parallelism::Rayon] {
+            let limbs = scalar_batch(&values, Some(g), par);
+            let got: Vec<Fr> = limbs.iter().map(|l| fr_from_limbs(*l).unwrap()).collect();
+            assert!(got == want, "{par:?}");
+            let mut back = vec![Fr::zero(); values.len()];
+            assert!(write_scalars(&mut back, &limbs, g.inverse(), par));
+            assert!(back == values, "{par:?}");
+        }
+    }
+}

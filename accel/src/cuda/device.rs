@@ -200,18 +200,24 @@ impl CudaBackend {
         self.metrics.record_fallback(op, BackendKind::Cuda);
     }
 
-    fn try_msm(&self, bases: &[G1Affine], scalars: &[Fr]) -> Result<G1Projective, CudaError> {
+    /// sppark's form of `bases`, converted on the CPU pool.
+    fn points(&self, bases: &[G1Affine]) -> Vec<ffi::AffineLimbs> {
+        self.cpu.run(|par| convert::affine_batch(bases, par))
+    }
+
+    /// MSM on the device over `points[..scalars.len()]` (already in sppark's form).
+    fn try_msm(
+        &self,
+        points: &[ffi::AffineLimbs],
+        scalars: &[Fr],
+    ) -> Result<G1Projective, CudaError> {
         let n = scalars.len();
         if n == 0 {
             return Ok(G1Projective::zero());
         }
+        let points = &points[..n];
         let need = MSM_BYTES_PER_POINT * n as u64 + MSM_FIXED_BYTES;
-        let (points, limbs) = self.cpu.run(|par| {
-            par.join(
-                || convert::affine_batch(&bases[..n], par),
-                || convert::scalar_batch(scalars, None, par),
-            )
-        });
+        let limbs = self.cpu.run(|par| convert::scalar_batch(scalars, None, par));
         let mut out = [0u64; 12];
         self.on_device(need, || {
             // SAFETY: `points` and `limbs` hold `n` elements each in the layout msm.cu
@@ -271,18 +277,21 @@ impl Backend for CudaBackend {
     }
 
     fn msm(&self, bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
-        self.try_msm(bases, scalars).unwrap_or_else(|e| {
+        self.try_msm(&self.points(bases), scalars).unwrap_or_else(|e| {
             self.fall_back(Op::Msm, scalars.len(), &e);
             self.cpu.msm(bases, scalars)
         })
     }
 
     fn msm_batch(&self, bases: &[G1Affine], scalars: &[&[Fr]]) -> Vec<G1Projective> {
-        // One device MSM per vector; a vector that fails runs on the CPU alone.
+        // Bases converted once; one device MSM per vector, and a vector that fails runs on
+        // the CPU alone.
+        let longest = scalars.iter().map(|s| s.len()).max().unwrap_or(0);
+        let points = self.points(&bases[..longest]);
         scalars
             .iter()
             .map(|s| {
-                self.try_msm(bases, s).unwrap_or_else(|e| {
+                self.try_msm(&points, s).unwrap_or_else(|e| {
                     self.fall_back(Op::MsmBatch, s.len(), &e);
                     self.cpu.msm(&bases[..s.len()], s)
                 })
