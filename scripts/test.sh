@@ -43,7 +43,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 # CI has no GPU, but the CUDA backend must not rot: build doppio-accel's `cuda` feature (nvcc
 # from PyPI, kernels for sm_90, linked against cudart_static) and lint it. Its device tests
-# skip where no driver is present, saying so. About 2.5 minutes on 2 cores (toolchain cached).
+# skip where no driver is present, saying so. About 2 min 10 s on 2 cores (toolchain cached).
 step "cuda feature compiles (scripts/cuda-toolchain.sh; accel --features cuda)"
 (
     cuda_env=$(scripts/cuda-toolchain.sh)
