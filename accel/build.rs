@@ -53,6 +53,8 @@ mod cuda {
             .flag("-std=c++17")
             .define("FEATURE_BN254", None)
             .define("__ADX__", None)
+            // sppark's errors then carry their message (freed by sppark::Error's Drop).
+            .define("TAKE_RESPONSIBILITY_FOR_ERROR_MESSAGE", None)
             // sppark's headers are noisy under nvcc's default warnings; ours are small.
             .flag("-Xcompiler")
             .flag("-Wno-unused-function")

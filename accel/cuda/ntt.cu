@@ -20,7 +20,7 @@ extern "C" RustError doppio_bn254_ntt(fr_t* inout, uint32_t lg_domain_size, bool
                          inverse ? NTT::Direction::inverse : NTT::Direction::forward,
                          NTT::Type::standard);
     } catch (const cuda_error& e) {
-        return RustError{e.code()};
+        return RustError{e.code(), e.what()};
     }
 }
 #endif

@@ -215,3 +215,53 @@ fn uncovered_operations_match_cpu_under_cuda_choice() {
     gpu.ec_ntt(&mut got, NttDirection::Forward).unwrap();
     assert_eq!(G1Projective::normalize_batch(&got), G1Projective::normalize_batch(&want));
 }
+
+mod random {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+
+        /// Random sizes, with every `zero_every`-th scalar zero and every
+        /// `identity_every`-th base the identity.
+        #[test]
+        fn msm_matches_cpu_at_random_sizes(
+            n in 1usize..5000,
+            seed in any::<u64>(),
+            zero_every in 2usize..50,
+            identity_every in 2usize..50,
+        ) {
+            let Some(gpu) = cuda("msm_matches_cpu_at_random_sizes") else { return Ok(()) };
+            let mut bases = random_points(n, seed);
+            let mut scalars = random_scalars(n, seed ^ 1);
+            for i in (0..n).step_by(zero_every) {
+                scalars[i] = Fr::zero();
+            }
+            for i in (0..n).step_by(identity_every) {
+                bases[i] = G1Affine::zero();
+            }
+            let want = accel().msm(&bases, &scalars).unwrap();
+            prop_assert_eq!(gpu.msm(&bases, &scalars).unwrap().into_affine(), want.into_affine());
+        }
+
+        #[test]
+        fn ntt_matches_cpu_at_random_sizes(
+            log in 0u32..16,
+            seed in any::<u64>(),
+            inverse in any::<bool>(),
+            offset in proptest::option::of(1u64..1000),
+        ) {
+            let Some(gpu) = cuda("ntt_matches_cpu_at_random_sizes") else { return Ok(()) };
+            let input = random_scalars(1 << log, seed);
+            let direction = if inverse { NttDirection::Inverse } else { NttDirection::Forward };
+            let coset = offset.map_or(Coset::None, |g| Coset::Offset(Fr::from(g)));
+            let mut want = input.clone();
+            accel().ntt(&mut want, direction, coset).unwrap();
+            let mut got = input;
+            gpu.ntt(&mut got, direction, coset).unwrap();
+            prop_assert!(got == want);
+        }
+    }
+}
