@@ -16,14 +16,12 @@ use crate::{
     backend::{Backend, BackendKind, BlsTriple, Coset, NttDirection, Op},
     config::{AccelConfig, BackendChoice, CrossoverTable},
     cpu::CpuBackend,
+    cuda,
     parallel::Parallelism,
 };
 
 /// Largest supported NTT: `2^MAX_LOG_NTT` elements.
 pub const MAX_LOG_NTT: u32 = 26;
-
-/// Why the CUDA backend cannot be used by this build.
-const CUDA_UNAVAILABLE: &str = "this build of Doppio does not include the CUDA backend";
 
 /// The acceleration layer: cheap to clone and share between threads.
 #[derive(Clone, Debug)]
@@ -34,9 +32,11 @@ pub struct Accel {
 #[derive(Debug)]
 struct Inner {
     choice: BackendChoice,
-    cpu: CpuBackend,
+    cpu: Arc<CpuBackend>,
+    /// The CUDA backend where this build and host can run it.
+    cuda: Option<Arc<dyn Backend>>,
     table: Option<CrossoverTable>,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
 }
 
 impl Accel {
@@ -44,30 +44,38 @@ impl Accel {
     ///
     /// Asking for `cuda` where it cannot run is an error; `auto` falls back to the CPU.
     pub fn new(config: &AccelConfig) -> Result<Self, AccelError> {
-        if config.backend == BackendChoice::Cuda {
-            return Err(AccelError::BackendUnavailable {
-                backend: BackendKind::Cuda,
-                reason: CUDA_UNAVAILABLE.into(),
-            });
-        }
-        let cpu = CpuBackend::new(config.threads)?;
+        let cpu = Arc::new(CpuBackend::new(config.threads)?);
+        let metrics = Arc::new(Metrics::default());
+        let cuda = match config.backend {
+            BackendChoice::Cpu => Err("not asked for (--accel-backend cpu)".to_owned()),
+            _ => cuda::discover(cpu.clone(), metrics.clone()),
+        };
+        let (cuda, cuda_status) = match cuda {
+            Ok((backend, device)) => (Some(backend), format!("available on {device}")),
+            Err(reason) if config.backend == BackendChoice::Cuda => {
+                return Err(AccelError::BackendUnavailable { backend: BackendKind::Cuda, reason });
+            }
+            Err(reason) => (None, format!("unavailable ({reason})")),
+        };
         let table = config.profile.as_deref().map(CrossoverTable::load).transpose()?;
         match config.backend {
             BackendChoice::Auto => tracing::info!(
                 cpu_threads = cpu.threads(),
                 crossover_table = ?config.profile,
-                "accel backend auto: cuda unavailable ({CUDA_UNAVAILABLE}); using cpu"
+                "accel backend auto: cuda {cuda_status}; {}",
+                match (&cuda, &table) {
+                    (Some(_), Some(_)) => "picking per operation and size from the crossover table",
+                    (Some(_), None) => "no crossover table, so cpu for every operation",
+                    (None, _) => "using cpu",
+                }
             ),
-            _ => tracing::info!(cpu_threads = cpu.threads(), "accel backend cpu"),
+            BackendChoice::Cuda => tracing::info!(
+                cpu_threads = cpu.threads(),
+                "accel backend cuda: {cuda_status}; msm and ntt on the device, the rest on cpu"
+            ),
+            BackendChoice::Cpu => tracing::info!(cpu_threads = cpu.threads(), "accel backend cpu"),
         }
-        Ok(Accel {
-            inner: Arc::new(Inner {
-                choice: config.backend,
-                cpu,
-                table,
-                metrics: Metrics::default(),
-            }),
-        })
+        Ok(Accel { inner: Arc::new(Inner { choice: config.backend, cpu, cuda, table, metrics }) })
     }
 
     /// A CPU-only layer with one thread per core; what tests and tools use by default.
@@ -90,7 +98,11 @@ impl Accel {
 
     /// The backends that can run here, CPU first.
     pub fn available(&self) -> Vec<BackendKind> {
-        vec![BackendKind::Cpu]
+        let mut out = vec![BackendKind::Cpu];
+        if self.inner.cuda.is_some() {
+            out.push(BackendKind::Cuda);
+        }
+        out
     }
 
     /// Counters per operation and backend.
@@ -99,22 +111,31 @@ impl Accel {
     }
 
     /// The backend that runs `op` on `size` elements.
+    ///
+    /// `cuda` runs the operations the CUDA backend covers on the device (the others on the
+    /// CPU); `auto` follows the crossover table among the available backends.
     pub fn backend_for(&self, op: Op, size: usize) -> BackendKind {
-        match (self.inner.choice, &self.inner.table) {
+        let chosen = match (self.inner.choice, &self.inner.table) {
+            (BackendChoice::Cuda, _) => BackendKind::Cuda,
             (BackendChoice::Auto, Some(table)) => {
                 table.choose(op, size, &self.available()).unwrap_or(BackendKind::Cpu)
             }
+            _ => BackendKind::Cpu,
+        };
+        match chosen {
+            BackendKind::Cuda if self.inner.cuda.is_some() && cuda::covers(op) => chosen,
             _ => BackendKind::Cpu,
         }
     }
 
     fn backend(&self, op: Op, size: usize) -> &dyn Backend {
-        match self.backend_for(op, size) {
-            BackendKind::Cpu => &self.inner.cpu,
-            other => {
-                // Only reachable if a table names a backend that `available` listed.
+        match (self.backend_for(op, size), &self.inner.cuda) {
+            (BackendKind::Cpu, _) => &*self.inner.cpu,
+            (BackendKind::Cuda, Some(cuda)) => &**cuda,
+            (other, None) => {
+                // Unreachable: backend_for names cuda only where it is available.
                 self.inner.metrics.record_fallback(op, other);
-                &self.inner.cpu
+                &*self.inner.cpu
             }
         }
     }

@@ -4,6 +4,7 @@ mod accel;
 pub mod backend;
 pub mod config;
 pub mod cpu;
+mod cuda;
 mod error;
 mod field;
 mod metrics;

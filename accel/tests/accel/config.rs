@@ -25,11 +25,20 @@ fn flags_parse_and_default() {
 
 #[test]
 fn cuda_is_a_typed_error_and_auto_falls_back() {
-    let err = Accel::new(&AccelConfig { backend: BackendChoice::Cuda, ..AccelConfig::default() });
-    assert!(matches!(err, Err(AccelError::BackendUnavailable { backend: BackendKind::Cuda, .. })));
     let auto = Accel::new(&AccelConfig::default()).unwrap();
-    assert_eq!(auto.backend_for(Op::Msm, 1 << 20), BackendKind::Cpu);
-    assert_eq!(auto.available(), vec![BackendKind::Cpu]);
+    assert_eq!(auto.backend_for(Op::Msm, 1 << 20), BackendKind::Cpu, "no table: cpu");
+    let cuda = Accel::new(&AccelConfig { backend: BackendChoice::Cuda, ..AccelConfig::default() });
+    match cuda {
+        // A build with the `cuda` feature on a GPU host: nothing to check here.
+        Ok(_) => eprintln!("a CUDA device is present: the no-device checks do not apply"),
+        Err(err) => {
+            assert!(matches!(
+                err,
+                AccelError::BackendUnavailable { backend: BackendKind::Cuda, .. }
+            ));
+            assert_eq!(auto.available(), vec![BackendKind::Cpu]);
+        }
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod bls;
 mod config;
+mod cuda;
 mod msm;
 mod ntt;
 
