@@ -207,13 +207,43 @@ pub async fn start_or_warn(
     ports: PipelinePorts,
     accel: Accel,
 ) -> Result<Option<DevL1Pipeline>, DevL1PipelineError> {
-    match DevL1Pipeline::start(table, ports, accel).await {
+    match DevL1Pipeline::start(table.clone(), ports, accel.clone()).await {
         Ok(p) => Ok(Some(p)),
         Err(DevL1PipelineError::DevL1(e @ DevL1Error::NoAnvil(_))) => {
+            if install_anvil().await {
+                return DevL1Pipeline::start(table, ports, accel).await.map(Some);
+            }
             tracing::warn!("{e}: running without the dev L1 and the light-client pipeline");
             Ok(None)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Installs anvil with `scripts/foundry.sh` (npm, once) where it is not installed and
+/// `DOPPIO_ANVIL` names no other binary — so that the README's `demo` command shows the
+/// whole pipeline on a fresh machine. True when the script succeeded.
+async fn install_anvil() -> bool {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/foundry.sh");
+    if std::env::var_os("DOPPIO_ANVIL").is_some() || !script.is_file() {
+        return false;
+    }
+    tracing::info!("anvil is not installed: installing it from npm with scripts/foundry.sh (once)");
+    let status = tokio::process::Command::new("bash")
+        .arg(&script)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await;
+    match status {
+        Ok(s) if s.success() => true,
+        Ok(s) => {
+            tracing::warn!("scripts/foundry.sh failed ({s}); see its output above");
+            false
+        }
+        Err(e) => {
+            tracing::warn!("cannot run scripts/foundry.sh: {e}");
+            false
+        }
     }
 }
 
