@@ -136,16 +136,28 @@ pub fn header_credits(
     header: &Header,
     l1: Option<&L1Fees>,
 ) -> Result<BTreeMap<Address, U256>, L1HeaderError> {
-    let height = header.height;
-    if header.l1_head < parent.head {
+    let proposed = L1Refs::of(header);
+    refs_credits(parent, &proposed, header.chain_config.fee_contract, header.height, l1)
+}
+
+/// [`header_credits`] for the references `proposed` of the header at `height`, whose
+/// chain config names `fee_contract`: what a leader checks before it builds the header.
+pub fn refs_credits(
+    parent: &L1Refs,
+    proposed: &L1Refs,
+    fee_contract: Option<Address>,
+    height: u64,
+    l1: Option<&L1Fees>,
+) -> Result<BTreeMap<Address, U256>, L1HeaderError> {
+    if proposed.head < parent.head {
         return Err(L1HeaderError::HeadBackwards {
             height,
             parent: parent.head,
-            proposed: header.l1_head,
+            proposed: proposed.head,
         });
     }
     if let Some(p) = parent.finalized {
-        match header.l1_finalized {
+        match proposed.finalized {
             Some(b) if b.number > p.number => {}
             Some(b) if b.number == p.number && b != p => {
                 return Err(L1HeaderError::FinalizedRewritten { height, number: b.number });
@@ -160,21 +172,17 @@ pub fn header_credits(
             }
         }
     }
-    let moved = header.l1_finalized.filter(|b| Some(*b) != parent.finalized);
+    let moved = proposed.finalized.filter(|b| Some(*b) != parent.finalized);
     let Some(l1) = l1 else {
-        return match (moved, header.l1_head == parent.head) {
+        return match (moved, proposed.head == parent.head) {
             (None, true) => Ok(BTreeMap::new()),
             _ => Err(L1HeaderError::NoL1 { height }),
         };
     };
     let Some(to) = moved else { return Ok(BTreeMap::new()) };
     let read = l1.fee_contract();
-    if header.chain_config.fee_contract != read {
-        return Err(L1HeaderError::OtherFeeContract {
-            height,
-            header: header.chain_config.fee_contract,
-            read,
-        });
+    if fee_contract != read {
+        return Err(L1HeaderError::OtherFeeContract { height, header: fee_contract, read });
     }
     l1.credits_to_block(height, parent.finalized.map(|b| b.number), &to)
 }
@@ -274,45 +282,24 @@ impl L1Fees {
         let _ = rx.wait_for(|n| n.is_some_and(|n| n >= number)).await;
     }
 
-    /// The deposits of blocks `after + 1 ..= upto` (`after = None`: from block 0) summed
-    /// per account, for the header at `height`.
-    pub fn credits(
-        &self,
-        height: u64,
-        after: Option<u64>,
-        upto: u64,
-    ) -> Result<BTreeMap<Address, U256>, L1HeaderError> {
-        self.credits_checked(height, after, upto, None)
-    }
-
-    /// [`Self::credits`] up to the header's `block`, checked against the finalized block
-    /// of that number if this node polled it.
+    /// The deposits of blocks `after + 1 ..= block` (`after = None`: from block 0)
+    /// summed per account, for the header at `height`; `block` is checked against the
+    /// finalized block of that number if this node polled it.
     pub fn credits_to_block(
         &self,
         height: u64,
         after: Option<u64>,
         block: &L1BlockInfo,
     ) -> Result<BTreeMap<Address, U256>, L1HeaderError> {
-        self.credits_checked(height, after, block.number, Some(*block))
-    }
-
-    fn credits_checked(
-        &self,
-        height: u64,
-        after: Option<u64>,
-        upto: u64,
-        block: Option<L1BlockInfo>,
-    ) -> Result<BTreeMap<Address, U256>, L1HeaderError> {
+        let upto = block.number;
         let start = self.inner.start;
         if after < start {
             return Err(L1HeaderError::BeforeStart { height, after, start });
         }
         let read = self.inner.read.read().expect("L1 read lock");
         let read_upto = read.finalized.map(|b| b.number);
-        if let (Some(b), Some(seen)) = (block, block.and_then(|b| read.seen.get(&b.number)))
-            && b != *seen
-        {
-            return Err(L1HeaderError::NotThisL1 { height, number: b.number });
+        if read.seen.get(&upto).is_some_and(|seen| seen != block) {
+            return Err(L1HeaderError::NotThisL1 { height, number: upto });
         }
         if read_upto.is_none_or(|r| upto > r) {
             return Err(L1HeaderError::NotFinalizedHere {
@@ -490,7 +477,7 @@ mod tests {
         let want = L1HeaderError::NotFinalizedHere { height: 3, proposed: 12, read: None };
         assert_eq!(err, Err(want));
         assert_eq!(
-            l1.credits(3, Some(9), 12),
+            l1.credits_to_block(3, Some(9), &block(12)),
             Err(L1HeaderError::BeforeStart { height: 3, after: Some(9), start: Some(10) })
         );
         let mut other = header(3, 20, Some(12));

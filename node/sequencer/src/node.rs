@@ -24,7 +24,7 @@ use doppio_vid::{Dispersal, Vid, VidError, VidParams};
 use tokio::sync::{RwLock, watch};
 
 use crate::{
-    l1::{L1Fees, L1Refs, apply_credits, wait_for_genesis},
+    l1::{L1Fees, L1Refs, apply_credits, refs_credits, wait_for_genesis},
     mempool::{Mempool, MempoolConfig, MempoolError},
     metrics::NodeMetrics,
     state::{ChainState, LeafState, StateError, block_fee, charge_fee, genesis_fee_tree},
@@ -458,23 +458,13 @@ impl Node {
             (None, Some(n)) => Some(n),
             (p, _) => p,
         };
-        let stay = L1Refs { head, finalized: parent_refs.finalized };
-        let Some(to) = finalized.filter(|_| finalized != parent_refs.finalized) else {
-            return (stay, Default::default());
-        };
-        if chain_config.fee_contract != l1.fee_contract() {
-            tracing::warn!(
-                "the chain config's fee contract is not the one this node reads; \
-                 l1_finalized stays at the parent's"
-            );
-            return (stay, Default::default());
-        }
-        let after = parent_refs.finalized.map(|b| b.number);
-        match l1.credits(parent.height() + 1, after, to.number) {
-            Ok(credits) => (L1Refs { head, finalized }, credits),
+        let proposed = L1Refs { head, finalized };
+        let height = parent.height() + 1;
+        match refs_credits(&parent_refs, &proposed, chain_config.fee_contract, height, Some(l1)) {
+            Ok(credits) => (proposed, credits),
             Err(e) => {
                 tracing::warn!("{e}; l1_finalized stays at the parent's");
-                (stay, Default::default())
+                (L1Refs { head, finalized: parent_refs.finalized }, Default::default())
             }
         }
     }
