@@ -62,14 +62,10 @@ impl ApiPeers {
         Some(ApiPeers { client, urls: Arc::new(urls) })
     }
 
-    /// How many peers there are.
-    pub fn len(&self) -> usize {
+    /// How many peers there are (at least one: an empty list is `None` in
+    /// [`ApiPeers::new`]).
+    pub(crate) fn len(&self) -> usize {
         self.urls.len()
-    }
-
-    /// Never true: an empty list is `None` in [`ApiPeers::new`].
-    pub fn is_empty(&self) -> bool {
-        self.urls.is_empty()
     }
 
     /// The leaf of `commitment` with its payload when a peer has it, from the first peer

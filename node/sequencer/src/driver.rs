@@ -455,14 +455,15 @@ impl Driver {
         if start.elapsed() >= Duration::from_secs(1) {
             (*start, *used) = (Instant::now(), 0);
         }
-        let mut budget = self.config.fetch_rate_limit.saturating_sub(*used) as usize;
+        let budget = self.config.fetch_rate_limit.saturating_sub(*used) as usize;
         if budget == 0 {
             // Consensus asks again at the next view timer.
             return tracing::debug!(%commitment, "fetch rate limit reached");
         }
+        let turn = *used as usize;
+        let http = usize::from(self.config.api_peers.is_some());
         if let Some(peers) = self.config.api_peers.clone() {
-            budget -= 1;
-            let (events, turn) = (self.events.clone(), *used as usize);
+            let events = self.events.clone();
             tokio::spawn(async move {
                 if let Some(fetched) = peers.leaf(commitment, turn).await {
                     let _ = events.send(Event::Fetched(Box::new(fetched)));
@@ -475,11 +476,11 @@ impl Driver {
         };
         // A budget smaller than the membership asks different members in turn.
         if !others.is_empty() {
-            let turn = *used as usize % others.len();
-            others.rotate_left(turn);
+            let by = turn % others.len();
+            others.rotate_left(by);
         }
-        others.truncate(budget);
-        *used = self.config.fetch_rate_limit - (budget - others.len()) as u32;
+        others.truncate(budget - http);
+        *used += (http + others.len()) as u32;
         if let Some(net) = self.net.clone() {
             send_fetch(net, others, commitment);
         }

@@ -199,13 +199,9 @@ fn membership(
         })?;
     let mut args = cluster.network.clone();
     if args.libp2p_bootstrap_nodes.is_empty() {
-        args.libp2p_bootstrap_nodes = peers
-            .nodes
-            .iter()
-            .filter(|n| n.index != index)
-            .map(|n| n.registration.bootstrap_node())
-            .collect::<Result<_, _>>()
-            .map_err(anyhow::Error::msg)?;
+        let mut others = peers.bootstrap_nodes().map_err(anyhow::Error::msg)?;
+        others.remove(index);
+        args.libp2p_bootstrap_nodes = others;
     }
     let network = args.into_config(&[] as &[&str], peers.members())?;
     Ok(Membership {
