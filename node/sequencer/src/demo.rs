@@ -34,7 +34,7 @@ use reqwest::Url;
 use crate::{
     api::{DEFAULT_MAX_CONNECTIONS, Modules},
     cli::{HttpArgs, Launch, NodeArgs},
-    dev_l1::{DevL1Args, DevL1Pipeline, PipelinePorts, light_client_table, start_or_warn},
+    dev_l1::{self, DevL1Args, DevL1Pipeline},
     driver::{DEFAULT_FETCH_RATE_LIMIT, DriverConfig},
     run::{Membership, RunningNode, start_with},
 };
@@ -88,10 +88,6 @@ pub struct DemoArgs {
 
 /// Each demo node's stake, in consensus and in the light client's stake table.
 pub const NODE_STAKE: u128 = 1;
-/// The relay's port is `--base-port` plus this.
-pub const RELAY_PORT_OFFSET: usize = 101;
-/// The prover's metrics port is `--base-port` plus this.
-pub const PROVER_METRICS_PORT_OFFSET: usize = 100;
 
 /// A running demo network.
 pub struct Demo {
@@ -142,11 +138,13 @@ fn port(base: u16, i: usize) -> anyhow::Result<u16> {
 pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
     let n = NonZeroUsize::new(args.nodes).context("--nodes must be at least 1")?;
     let keys = demo_keys(&args.path.join("keys"), n.get())?;
-    let light_client = start_light_client(args, &keys).await?;
     let mut node_args = args.node.clone();
-    if let (Some(p), None) = (&light_client, &node_args.state_signer.state_relay_server_url) {
-        node_args.state_signer.state_relay_server_url = Some(p.relay_url.clone());
-    }
+    let members: Vec<_> = keys
+        .iter()
+        .map(|k| StakeTableEntry::new(&k.staking, NODE_STAKE, k.state.ver_key()))
+        .collect();
+    let light_client =
+        dev_l1::start_beside(&args.dev_l1, &mut node_args, &members, args.base_port).await?;
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, args.orchestrator_port))
         .await
         .with_context(|| format!("binding the orchestrator to port {}", args.orchestrator_port))?;
@@ -198,32 +196,6 @@ pub async fn start(args: &DemoArgs) -> anyhow::Result<Demo> {
         nodes.push(running);
     }
     Ok(Demo { nodes, apis, light_client, orchestrator })
-}
-
-/// The dev L1 pipeline for the demo's members ([`NODE_STAKE`] each, as they register), unless
-/// `--no-dev-l1`; without anvil, a warning and none.
-async fn start_light_client(
-    args: &DemoArgs,
-    keys: &[NodeKeys],
-) -> anyhow::Result<Option<DevL1Pipeline>> {
-    if args.dev_l1.no_dev_l1 {
-        return Ok(None);
-    }
-    if !args.node.l1.l1_provider_url.is_empty() {
-        tracing::info!("--l1-provider-url given: no dev L1, contracts, relay or prover started");
-        return Ok(None);
-    }
-    let members: Vec<_> = keys
-        .iter()
-        .map(|k| StakeTableEntry::new(&k.staking, NODE_STAKE, k.state.ver_key()))
-        .collect();
-    let table = light_client_table(&members)?;
-    let ports = PipelinePorts {
-        relay: port(args.base_port, RELAY_PORT_OFFSET)?,
-        prover_metrics: port(args.base_port, PROVER_METRICS_PORT_OFFSET)?,
-    };
-    let accel = doppio_accel::Accel::new(&args.node.accel).context("acceleration layer")?;
-    Ok(start_or_warn(table, ports, accel).await?)
 }
 
 fn registration(args: &DemoArgs, i: usize, k: &NodeKeys) -> anyhow::Result<Registration> {

@@ -11,6 +11,7 @@
 use std::{net::SocketAddr, time::Duration};
 
 use alloy::{primitives::Address, providers::ProviderBuilder, signers::local::PrivateKeySigner};
+use anyhow::Context;
 use clap::Args;
 use doppio_accel::Accel;
 use doppio_contracts::keys::{CONTRACT_CAPACITY, contract_keys};
@@ -29,6 +30,8 @@ use doppio_state_prover::{
 };
 use reqwest::Url;
 use tokio::{net::TcpListener, task::JoinHandle};
+
+use crate::cli::NodeArgs;
 
 /// Interval between the dev prover's updates (a proof at capacity 10 takes seconds).
 pub const DEV_PROVER_INTERVAL: Duration = Duration::from_secs(10);
@@ -107,6 +110,11 @@ pub fn light_client_table(
     Ok(StakeTable::new(entries, CONTRACT_CAPACITY, total / 3 * 2 + (total % 3) * 2 / 3 + 1)?)
 }
 
+/// The relay listens on the nodes' API base port plus this.
+pub const RELAY_PORT_OFFSET: u16 = 101;
+/// The prover serves its metrics on the nodes' API base port plus this.
+pub const PROVER_METRICS_PORT_OFFSET: u16 = 100;
+
 /// Where the pipeline's parts listen: `0` picks a free port.
 #[derive(Clone, Copy, Debug)]
 pub struct PipelinePorts {
@@ -114,6 +122,48 @@ pub struct PipelinePorts {
     pub relay: u16,
     /// The prover's `/metrics`.
     pub prover_metrics: u16,
+}
+
+impl PipelinePorts {
+    /// The ports beside APIs from `base` on: `base` plus [`RELAY_PORT_OFFSET`] and
+    /// [`PROVER_METRICS_PORT_OFFSET`]; free ports when `base` is 0.
+    pub fn beside(base: u16) -> anyhow::Result<Self> {
+        let offset = |o: u16| {
+            if base == 0 { Ok(0) } else { base.checked_add(o).context("port past 65535") }
+        };
+        Ok(PipelinePorts {
+            relay: offset(RELAY_PORT_OFFSET)?,
+            prover_metrics: offset(PROVER_METRICS_PORT_OFFSET)?,
+        })
+    }
+}
+
+/// The pipeline `demo` and `dev-node` run beside their nodes, for their `members`, its
+/// ports beside the APIs from `api_base_port` on: none with `--no-dev-l1` or with
+/// `--l1-provider-url` (the nodes have an L1 of their own); otherwise started as
+/// [`start_or_warn`] does, and `node`'s `--state-relay-server-url` set to its relay
+/// unless one is given.
+pub async fn start_beside(
+    dev: &DevL1Args,
+    node: &mut NodeArgs,
+    members: &[doppio_keys::StakeTableEntry],
+    api_base_port: u16,
+) -> anyhow::Result<Option<DevL1Pipeline>> {
+    if dev.no_dev_l1 {
+        return Ok(None);
+    }
+    if !node.l1.l1_provider_url.is_empty() {
+        tracing::info!("--l1-provider-url given: no dev L1, contracts, relay or prover started");
+        return Ok(None);
+    }
+    let table = light_client_table(members)?;
+    let accel = Accel::new(&node.accel).context("acceleration layer")?;
+    let pipeline = start_or_warn(table, PipelinePorts::beside(api_base_port)?, accel).await?;
+    let relay = &mut node.state_signer.state_relay_server_url;
+    if let (Some(p), None) = (&pipeline, &relay) {
+        *relay = Some(p.relay_url.clone());
+    }
+    Ok(pipeline)
 }
 
 /// A running dev L1 with the contracts, relay and prover; stopped on [`DevL1Pipeline::stop`]

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Parser;
-use doppio_accel::Accel;
 use doppio_keys::{
     NodeKeys, Scheme, StakeTableEntry,
     key_file::load_key_file,
@@ -16,7 +15,7 @@ use doppio_storage::StorageConfig;
 use crate::{
     api::{DEFAULT_MAX_CONNECTIONS, Modules},
     cli::{DEFAULT_API_PORT, HttpArgs, Launch, NodeArgs},
-    dev_l1::{DevL1Args, DevL1Pipeline, PipelinePorts, light_client_table, start_or_warn},
+    dev_l1::{self, DevL1Args, DevL1Pipeline},
     run::{self, RunningNode},
 };
 
@@ -98,25 +97,9 @@ impl DevNode {
 pub async fn start(args: &DevNodeArgs, env: Vec<(String, String)>) -> anyhow::Result<DevNode> {
     let keys = args.keys()?;
     let mut launch = args.launch();
-    let light_client = if args.dev_l1.no_dev_l1 {
-        None
-    } else if !args.node.l1.l1_provider_url.is_empty() {
-        tracing::info!("--l1-provider-url given: no dev L1, contracts, relay or prover started");
-        None
-    } else {
-        let member = StakeTableEntry::new(&keys.staking, 1, keys.state.ver_key());
-        let table = light_client_table(&[member])?;
-        let offset = |o: u16| {
-            if args.port == 0 { Ok(0) } else { args.port.checked_add(o).context("port past 65535") }
-        };
-        let ports = PipelinePorts { relay: offset(101)?, prover_metrics: offset(100)? };
-        let accel = Accel::new(&args.node.accel).context("acceleration layer")?;
-        start_or_warn(table, ports, accel).await?
-    };
-    let relay = &mut launch.node.state_signer.state_relay_server_url;
-    if let (Some(p), None) = (&light_client, &relay) {
-        *relay = Some(p.relay_url.clone());
-    }
+    let member = StakeTableEntry::new(&keys.staking, 1, keys.state.ver_key());
+    let light_client =
+        dev_l1::start_beside(&args.dev_l1, &mut launch.node, &[member], args.port).await?;
     let node = run::start(&launch, keys, env).await?;
     Ok(DevNode { node, light_client })
 }
