@@ -24,6 +24,17 @@ pub const DEV_KEYS: [&str; 2] = [
 /// Anvil's depth of finality: its `finalized` block is the head minus this.
 pub const ANVIL_FINALITY_DEPTH: u64 = 64;
 
+/// Client timings for tests on a dev L1 on loopback: polls every 100 ms, retries after
+/// 50 ms, so that tests see new blocks and ride out outages in a fraction of a second.
+pub fn fast_options() -> crate::L1Options {
+    crate::L1Options {
+        events_max_block_range: 1000,
+        polling_interval: Duration::from_millis(100),
+        retry_delay: Duration::from_millis(50),
+        request_timeout: Duration::from_secs(5),
+    }
+}
+
 /// How long anvil may take to answer after it is started.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 

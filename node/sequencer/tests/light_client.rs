@@ -20,9 +20,9 @@ use doppio_accel::Accel;
 use doppio_contracts::{bindings::LightClient, keys::contract_keys};
 use doppio_keys::StakeTableEntry;
 use doppio_l1::{
-    DevL1, L1Client, L1Options,
+    DevL1, L1Client,
     deploy::{DeployConfig, deploy, sol_state},
-    dev::{DEV_KEYS, anvil_for_tests},
+    dev::{DEV_KEYS, anvil_for_tests, fast_options},
 };
 use doppio_light_client::state::LightClientState;
 use doppio_sequencer::{
@@ -111,15 +111,6 @@ async fn a_node_serves_verifiable_state_signatures_and_decides_with_its_relay_do
     running.stop().await;
 }
 
-fn fast_l1() -> L1Options {
-    L1Options {
-        events_max_block_range: 1000,
-        polling_interval: Duration::from_millis(100),
-        retry_delay: Duration::from_millis(50),
-        request_timeout: Duration::from_secs(5),
-    }
-}
-
 /// Runs `prover` until it posts an update; returns the state it posted and the node
 /// height just before the update that succeeded began.
 async fn update(prover: &StateProver, node: &RunningNode) -> (LightClient::LightClientState, u64) {
@@ -186,7 +177,7 @@ async fn nodes_sign_the_relay_bundles_the_prover_posts_and_a_restarted_prover_re
         retry_interval: Duration::from_millis(100),
     };
     let new_prover = || -> anyhow::Result<StateProver> {
-        let l1 = L1Client::new(&[l1.url()], fast_l1())?;
+        let l1 = L1Client::new(&[l1.url()], fast_options())?;
         Ok(StateProver::new(prover_config.clone(), l1, table.clone(), pk.clone(), accel.clone()))
     };
     let light_client = LightClient::new(deployment.light_client, l1.provider());

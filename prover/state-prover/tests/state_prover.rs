@@ -15,9 +15,9 @@ use doppio_contracts::{
     keys::{CONTRACT_CAPACITY, contract_keys},
 };
 use doppio_l1::{
-    L1Client, L1Options,
+    L1Client,
     deploy::{DeployConfig, deploy},
-    dev::{DEV_KEYS, DevL1, anvil_for_tests},
+    dev::{DEV_KEYS, DevL1, anvil_for_tests, fast_options},
 };
 use doppio_light_client::{
     SchnorrSigningKey,
@@ -146,15 +146,6 @@ fn relay_memory_is_bounded_by_max_states() {
     assert_eq!(relay.states_held(), 1, "states below the bundle are dropped");
 }
 
-fn fast_l1() -> L1Options {
-    L1Options {
-        events_max_block_range: 1000,
-        polling_interval: Duration::from_millis(100),
-        retry_delay: Duration::from_millis(50),
-        request_timeout: Duration::from_secs(5),
-    }
-}
-
 async fn stored(l1: &DevL1, address: Address) -> LightClient::LightClientState {
     LightClient::new(address, l1.provider()).finalizedState().call().await.unwrap()
 }
@@ -195,7 +186,7 @@ async fn prover_updates_light_client_resumes_after_restart_and_survives_an_l1_ou
         retry_interval: Duration::from_millis(100),
     };
     let new_prover = || -> anyhow::Result<StateProver> {
-        let client = L1Client::new(&[l1.url()], fast_l1())?;
+        let client = L1Client::new(&[l1.url()], fast_options())?;
         Ok(StateProver::new(
             prover_config.clone(),
             client,
