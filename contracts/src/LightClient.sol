@@ -185,7 +185,7 @@ contract LightClient {
 
     /// The key updates are verified with: the generated LightClientStateUpdateVK (tests
     /// override it to prove with smaller circuits).
-    function verifyingKey() internal view virtual returns (uint256[50] memory) {
+    function verifyingKey() internal view virtual returns (uint256[42] memory) {
         return LightClientStateUpdateVK.verifyingKey();
     }
 

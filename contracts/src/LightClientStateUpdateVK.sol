@@ -11,48 +11,40 @@ library LightClientStateUpdateVK {
     uint256 internal constant DOMAIN_SIZE_INV = 0x30641e0e92bebef818268d663bcad6dbcfd6c0149170f6d7d350b1b1fa6c1001;
     uint256 internal constant OMEGA = 0x00eeb2cb5981ed45649abebde081dcff16c8601de4347e7dd1628ba2daac43b7;
     uint256 internal constant NUM_INPUTS = 7;
-    bytes32 internal constant VK_DIGEST = 0xbd3f6272a0d87c5647c57ee0f47b0c550f07c0fca1d95ecadc16e2233e4237d5;
+    bytes32 internal constant VK_DIGEST = 0x99bcb77262a72a05a5b89af017414a116e232a495da6740becd2f08fd4ceaf19;
     uint256 internal constant K0 = 0x0000000000000000000000000000000000000000000000000000000000000001;
     uint256 internal constant K1 = 0x0000000000000000000000000000000000000000000000000000000000000005;
     uint256 internal constant K2 = 0x0000000000000000000000000000000000000000000000000000000000000019;
     uint256 internal constant K3 = 0x000000000000000000000000000000000000000000000000000000000000007d;
     uint256 internal constant K4 = 0x0000000000000000000000000000000000000000000000000000000000000271;
-    uint256 internal constant Q_LC0_X = 0x1edf92e98cbefbe373281d814a434b0486b52e589abf5befc29b92feb4801e5c;
-    uint256 internal constant Q_LC0_Y = 0x0a31ea4d041336c112510667fad8a6dd5b74d715f36b29afa114f0c1f39c8264;
-    uint256 internal constant Q_LC1_X = 0x24ba58af34f43cf245ff0c7e27ec2e1ca7b3eb596819613d8b3da12101a53623;
-    uint256 internal constant Q_LC1_Y = 0x0737f5db87065096b1100a3991a35d2c9abf5bfd6aaa87d91b63c0a7ca8c5877;
-    uint256 internal constant Q_LC2_X = 0x257f956bb525d53907d908b7793340241995ba8f146f2d42d376c8bd95b83461;
-    uint256 internal constant Q_LC2_Y = 0x27441a933f81c1f768f6e2782a6654af3c6de7c37ecec55ab4bb0b2bb5c14f9b;
-    uint256 internal constant Q_LC3_X = 0x01e14ef0da3c8d25753adf8e0eccd63deee481e78197e9d0d47cf62293fe08f2;
-    uint256 internal constant Q_LC3_Y = 0x13e5aab9cb198544b2e734f2d2ecc50fefa34769ff8536b6fd1c0cf7a8489481;
-    uint256 internal constant Q_MUL0_X = 0x243b65124d33adb199217be21498e2c1ac1f939288ab2fa4c6ad92900c548cdc;
-    uint256 internal constant Q_MUL0_Y = 0x1c039bad9c8c36bf1ad6a7d4893d775e25047b3c0d64e86b22d04b5c4f29c7cd;
-    uint256 internal constant Q_MUL1_X = 0x1bf31189fe3f2fd8bd547065ab9df094ed6e0bcf8ecc92ab0e5ee2cdd3223046;
-    uint256 internal constant Q_MUL1_Y = 0x1bbdbae2963d6808130700d019793ea102971de2216295931f4f8f3758fbc9c3;
-    uint256 internal constant Q_HASH0_X = 0x282b27c6bd4947c69a75139ae50c40c96bfbc840b4f9ad594c6925a959f671a2;
-    uint256 internal constant Q_HASH0_Y = 0x0c772cecc29468a11ca12f411e6babfb020901cc0a0070aee579c64b33270aa0;
-    uint256 internal constant Q_HASH1_X = 0x0e9493183e588f59577210c63d53b79787abea168cb838fb94643cb80e67068d;
-    uint256 internal constant Q_HASH1_Y = 0x08ccf606ae155fdba1d34af13af268b5c810770574d974c637627c9bb8e05c8e;
-    uint256 internal constant Q_HASH2_X = 0x09327391d63a4bfe4d68dfa5ae765303dc56a9149625fdea2dd509cd4340a000;
-    uint256 internal constant Q_HASH2_Y = 0x1eb33a843f1a0df1a436ce68996e2d8462e0e9a9c2b40f4c9b2094b95d8395c9;
-    uint256 internal constant Q_HASH3_X = 0x267915a02c2ed7a56bae5378287acf1811dba79edbc9858cbaa0db051ddbd023;
-    uint256 internal constant Q_HASH3_Y = 0x0d5cca1d1e680d2ba995d691b4a5b1708cfa5571f0a7481f90c3ae62f5aeae56;
-    uint256 internal constant Q_O_X = 0x1af8fe50b7059b8dbc06e878bcfa7ac1773a8e30e3dd87f01dcbbd1d18d9bbbf;
-    uint256 internal constant Q_O_Y = 0x2a3672a0849a39e6f4b692197d6752f5ef0f699e1300d7caa46266c3dcccf229;
-    uint256 internal constant Q_C_X = 0x036cd12f1f3d1c6c1622fcb0029793ec2a711377db99b2055446dad841b6609d;
-    uint256 internal constant Q_C_Y = 0x0c4b5a54cc1e43fa977de72b19b44b77090a8118507f86c497b863482a441b0c;
-    uint256 internal constant Q_ECC_X = 0x2fb12f32bc3d31c38ac0f79857e5299482d327a5026372e2e986fe0bcb1a2961;
-    uint256 internal constant Q_ECC_Y = 0x21e5270a721d898f0c5dfd1763cd9e8f73d0da92ab309e1f33f1bb1cba0bf484;
-    uint256 internal constant SIGMA0_X = 0x227841353b8a6236eb4bc1118637aab20057066cd708056aed9a0ab2805cce47;
-    uint256 internal constant SIGMA0_Y = 0x0d5cf45b10faf057be20fa9e0fa982028055ab83d326e111d63a5883a145208b;
-    uint256 internal constant SIGMA1_X = 0x28182a7f8f5631bbe0013c1123372a56a9dafa58a1f2e9ee791dd1eedcca03c2;
-    uint256 internal constant SIGMA1_Y = 0x218524b190eff5ee9344f92cbd8dfcfa2b1e6238383c46a35cf445a2f41eb9b3;
-    uint256 internal constant SIGMA2_X = 0x1b901c02a4ab3bdb57ac71f2464795275546c7be146bfc7874f1d0c958a38484;
-    uint256 internal constant SIGMA2_Y = 0x0fc21dc5d291116d650fca2731ea52d342072dcb5e2f17c94abb338a86127777;
-    uint256 internal constant SIGMA3_X = 0x1a8b15e4313d649a450f66f52461d2f497ec7b4c7de6f69dc884bb78ce8e9bec;
-    uint256 internal constant SIGMA3_Y = 0x08f272b3d074c3f837b7c123bf9a03de697fa72e2a524ee8bbc8be84b3e49f72;
-    uint256 internal constant SIGMA4_X = 0x00154596ef10a133554f3450c8741e82329b3e7e0db2c4418f400affebc55ac5;
-    uint256 internal constant SIGMA4_Y = 0x0cff11e16bfd862df741fd790ea7d21f96be057f0c4d154e33c2a26401036ebb;
+    uint256 internal constant Q_LC0_X = 0x0b3e8e33f916d29ad6bbcc9f569101fe75e4c74aee23eb4bad2b7e47b9f0196b;
+    uint256 internal constant Q_LC0_Y = 0x2378ea47393db799003776b670713bd558d83d77ec250a4ee46bcdc78c7f8aab;
+    uint256 internal constant Q_LC1_X = 0x16c79d4a2d922ade644a2a80c3371dfe42bd9fb4e57d03c8b1fed8bd4325fdd1;
+    uint256 internal constant Q_LC1_Y = 0x17d33680c532e98465b436707a66ae65af1334d7ab0ce891e55efc28cb3fc9b3;
+    uint256 internal constant Q_LC2_X = 0x07fffd0a42fb356736d8361a5361f8e45c0e4b301bf374e3a20c1b6dcf9943ad;
+    uint256 internal constant Q_LC2_Y = 0x050e41a34f67cfe68db227c6fa2e16be15c23202207301436773204e894a5258;
+    uint256 internal constant Q_LC3_X = 0x01e48882240233bd296c32b2d039f01411ae45fccf147b6a3a75f5d8712f3422;
+    uint256 internal constant Q_LC3_Y = 0x0315f0cd0654e528dd4add3e99423541b3961066fc6f35e9f4a9febdf8646079;
+    uint256 internal constant Q_MUL0_X = 0x09e48a797cb219eb1152df095a87cfa498e673fdec2f13ed0c8ce8316ed528fd;
+    uint256 internal constant Q_MUL0_Y = 0x29389df7880fd3f6fa5fc85c728277e0913850f9faa1ff8fdb566887f21dcde5;
+    uint256 internal constant Q_MUL1_X = 0x0314cb558b35dc07536766d1195ec3bafcebb302f5ffd4be5617edab1bd426f7;
+    uint256 internal constant Q_MUL1_Y = 0x01bbdceddca5ba5afd0ab802d1eff6eee863bcb5075185a48124915a3a5b0563;
+    uint256 internal constant Q_HASH_X = 0x16f8287191bec852b89289a770bc0c781048a247b70fcd1ba2158dced3d88cdc;
+    uint256 internal constant Q_HASH_Y = 0x237c397b87fcc2b432e9158b1732c277ad57eb9bfc73c16432543838a8c4b0ce;
+    uint256 internal constant Q_C_X = 0x1926a1db6fec34a86befb0c0ee8101b97ec5c7b7465e697edc3d056a88736d1f;
+    uint256 internal constant Q_C_Y = 0x05f5b69ab457c5d2c7483e5ce04d163ebc1abd53caeeee71a20f154bdbb104ce;
+    uint256 internal constant Q_ECC_X = 0x15b49978b8cec5a8885ffcf8f204b8dafb0b7f086dcdcfae1588010b42936d9b;
+    uint256 internal constant Q_ECC_Y = 0x2f4c28a0fca6f9b7d5165f423b7afed48e22be920290adf32735c27de2583b75;
+    uint256 internal constant SIGMA0_X = 0x2d201574635e64e5d4ddc26c318cbc17aeb0e4983591e41e29bb98b4f72045c6;
+    uint256 internal constant SIGMA0_Y = 0x1521ad5bf2f6e51567cf95b1d37c420eb46b05797affdd2885691fcf58432db6;
+    uint256 internal constant SIGMA1_X = 0x00b5a1cf8652db847ffdfbbbaa719b77641623828585ba70e7ed324295707464;
+    uint256 internal constant SIGMA1_Y = 0x0b133e96fed731fab2909fce2b2f0ac4e40219df898c042084a8e483b4609a26;
+    uint256 internal constant SIGMA2_X = 0x0b1e7bdca89926007d8b72db2868f6ee9c7e47e2a73be06e21790b36b873fea2;
+    uint256 internal constant SIGMA2_Y = 0x2bcb6161b40dbf4cf550bddff5fe6e511d796495a86a9e6790ec46fb1e7322b8;
+    uint256 internal constant SIGMA3_X = 0x2863f65939ff0d22f0e0a8d9d0abd1c2eff1b0cc97c660404c6cff8af5952a8b;
+    uint256 internal constant SIGMA3_Y = 0x049da2f7db012e36569f1ebc94c6da288bcd75c037b4d5dee20c8d6796400599;
+    uint256 internal constant SIGMA4_X = 0x00593df8e6f18065c0ad1817a9a72250e99a8e5ce2172583370a5a5161cf801a;
+    uint256 internal constant SIGMA4_Y = 0x18f64371797bee4fb11fda5ca592b7a6c3a74f554342e25d9e368dd0708a15b2;
     uint256 internal constant G1_X = 0x0000000000000000000000000000000000000000000000000000000000000001;
     uint256 internal constant G1_Y = 0x0000000000000000000000000000000000000000000000000000000000000002;
     uint256 internal constant H_X1 = 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2;
@@ -64,59 +56,51 @@ library LightClientStateUpdateVK {
     uint256 internal constant TAU_H_Y1 = 0x2cbbbfcf8e62c66b467fc0d5ee50733665ebdddc9cff996e934bcb255a8b3a81;
     uint256 internal constant TAU_H_Y0 = 0x0b52d31eab24fa5ed280aeffb3278b23285e0712dff04b1ad201ed0e488afffe;
 
-    /// The key in PlonkVerifier's layout (`uint256[50]`).
-    function verifyingKey() internal pure returns (uint256[50] memory vk) {
+    /// The key in PlonkVerifier's layout (`uint256[42]`).
+    function verifyingKey() internal pure returns (uint256[42] memory vk) {
         assembly ("memory-safe") {
             mstore(add(vk, 0x0), 0x0000000000000000000000000000000000000000000000000000000000010000)
             mstore(add(vk, 0x20), 0x0000000000000000000000000000000000000000000000000000000000000007)
             mstore(add(vk, 0x40), 0x00eeb2cb5981ed45649abebde081dcff16c8601de4347e7dd1628ba2daac43b7)
-            mstore(add(vk, 0x60), 0xbd3f6272a0d87c5647c57ee0f47b0c550f07c0fca1d95ecadc16e2233e4237d5)
-            mstore(add(vk, 0x80), 0x1edf92e98cbefbe373281d814a434b0486b52e589abf5befc29b92feb4801e5c)
-            mstore(add(vk, 0xa0), 0x0a31ea4d041336c112510667fad8a6dd5b74d715f36b29afa114f0c1f39c8264)
-            mstore(add(vk, 0xc0), 0x24ba58af34f43cf245ff0c7e27ec2e1ca7b3eb596819613d8b3da12101a53623)
-            mstore(add(vk, 0xe0), 0x0737f5db87065096b1100a3991a35d2c9abf5bfd6aaa87d91b63c0a7ca8c5877)
-            mstore(add(vk, 0x100), 0x257f956bb525d53907d908b7793340241995ba8f146f2d42d376c8bd95b83461)
-            mstore(add(vk, 0x120), 0x27441a933f81c1f768f6e2782a6654af3c6de7c37ecec55ab4bb0b2bb5c14f9b)
-            mstore(add(vk, 0x140), 0x01e14ef0da3c8d25753adf8e0eccd63deee481e78197e9d0d47cf62293fe08f2)
-            mstore(add(vk, 0x160), 0x13e5aab9cb198544b2e734f2d2ecc50fefa34769ff8536b6fd1c0cf7a8489481)
-            mstore(add(vk, 0x180), 0x243b65124d33adb199217be21498e2c1ac1f939288ab2fa4c6ad92900c548cdc)
-            mstore(add(vk, 0x1a0), 0x1c039bad9c8c36bf1ad6a7d4893d775e25047b3c0d64e86b22d04b5c4f29c7cd)
-            mstore(add(vk, 0x1c0), 0x1bf31189fe3f2fd8bd547065ab9df094ed6e0bcf8ecc92ab0e5ee2cdd3223046)
-            mstore(add(vk, 0x1e0), 0x1bbdbae2963d6808130700d019793ea102971de2216295931f4f8f3758fbc9c3)
-            mstore(add(vk, 0x200), 0x282b27c6bd4947c69a75139ae50c40c96bfbc840b4f9ad594c6925a959f671a2)
-            mstore(add(vk, 0x220), 0x0c772cecc29468a11ca12f411e6babfb020901cc0a0070aee579c64b33270aa0)
-            mstore(add(vk, 0x240), 0x0e9493183e588f59577210c63d53b79787abea168cb838fb94643cb80e67068d)
-            mstore(add(vk, 0x260), 0x08ccf606ae155fdba1d34af13af268b5c810770574d974c637627c9bb8e05c8e)
-            mstore(add(vk, 0x280), 0x09327391d63a4bfe4d68dfa5ae765303dc56a9149625fdea2dd509cd4340a000)
-            mstore(add(vk, 0x2a0), 0x1eb33a843f1a0df1a436ce68996e2d8462e0e9a9c2b40f4c9b2094b95d8395c9)
-            mstore(add(vk, 0x2c0), 0x267915a02c2ed7a56bae5378287acf1811dba79edbc9858cbaa0db051ddbd023)
-            mstore(add(vk, 0x2e0), 0x0d5cca1d1e680d2ba995d691b4a5b1708cfa5571f0a7481f90c3ae62f5aeae56)
-            mstore(add(vk, 0x300), 0x1af8fe50b7059b8dbc06e878bcfa7ac1773a8e30e3dd87f01dcbbd1d18d9bbbf)
-            mstore(add(vk, 0x320), 0x2a3672a0849a39e6f4b692197d6752f5ef0f699e1300d7caa46266c3dcccf229)
-            mstore(add(vk, 0x340), 0x036cd12f1f3d1c6c1622fcb0029793ec2a711377db99b2055446dad841b6609d)
-            mstore(add(vk, 0x360), 0x0c4b5a54cc1e43fa977de72b19b44b77090a8118507f86c497b863482a441b0c)
-            mstore(add(vk, 0x380), 0x2fb12f32bc3d31c38ac0f79857e5299482d327a5026372e2e986fe0bcb1a2961)
-            mstore(add(vk, 0x3a0), 0x21e5270a721d898f0c5dfd1763cd9e8f73d0da92ab309e1f33f1bb1cba0bf484)
-            mstore(add(vk, 0x3c0), 0x227841353b8a6236eb4bc1118637aab20057066cd708056aed9a0ab2805cce47)
-            mstore(add(vk, 0x3e0), 0x0d5cf45b10faf057be20fa9e0fa982028055ab83d326e111d63a5883a145208b)
-            mstore(add(vk, 0x400), 0x28182a7f8f5631bbe0013c1123372a56a9dafa58a1f2e9ee791dd1eedcca03c2)
-            mstore(add(vk, 0x420), 0x218524b190eff5ee9344f92cbd8dfcfa2b1e6238383c46a35cf445a2f41eb9b3)
-            mstore(add(vk, 0x440), 0x1b901c02a4ab3bdb57ac71f2464795275546c7be146bfc7874f1d0c958a38484)
-            mstore(add(vk, 0x460), 0x0fc21dc5d291116d650fca2731ea52d342072dcb5e2f17c94abb338a86127777)
-            mstore(add(vk, 0x480), 0x1a8b15e4313d649a450f66f52461d2f497ec7b4c7de6f69dc884bb78ce8e9bec)
-            mstore(add(vk, 0x4a0), 0x08f272b3d074c3f837b7c123bf9a03de697fa72e2a524ee8bbc8be84b3e49f72)
-            mstore(add(vk, 0x4c0), 0x00154596ef10a133554f3450c8741e82329b3e7e0db2c4418f400affebc55ac5)
-            mstore(add(vk, 0x4e0), 0x0cff11e16bfd862df741fd790ea7d21f96be057f0c4d154e33c2a26401036ebb)
-            mstore(add(vk, 0x500), 0x0000000000000000000000000000000000000000000000000000000000000001)
-            mstore(add(vk, 0x520), 0x0000000000000000000000000000000000000000000000000000000000000002)
-            mstore(add(vk, 0x540), 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
-            mstore(add(vk, 0x560), 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed)
-            mstore(add(vk, 0x580), 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b)
-            mstore(add(vk, 0x5a0), 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa)
-            mstore(add(vk, 0x5c0), 0x09748c801195ee68f2158a5183bd7f95983f57caeb6d7d97999d0b6cc65c98c6)
-            mstore(add(vk, 0x5e0), 0x2a4961a86f1f064e95a9f847453217cc66eeec9d08b0df16946ff5769158a303)
-            mstore(add(vk, 0x600), 0x2cbbbfcf8e62c66b467fc0d5ee50733665ebdddc9cff996e934bcb255a8b3a81)
-            mstore(add(vk, 0x620), 0x0b52d31eab24fa5ed280aeffb3278b23285e0712dff04b1ad201ed0e488afffe)
+            mstore(add(vk, 0x60), 0x99bcb77262a72a05a5b89af017414a116e232a495da6740becd2f08fd4ceaf19)
+            mstore(add(vk, 0x80), 0x0b3e8e33f916d29ad6bbcc9f569101fe75e4c74aee23eb4bad2b7e47b9f0196b)
+            mstore(add(vk, 0xa0), 0x2378ea47393db799003776b670713bd558d83d77ec250a4ee46bcdc78c7f8aab)
+            mstore(add(vk, 0xc0), 0x16c79d4a2d922ade644a2a80c3371dfe42bd9fb4e57d03c8b1fed8bd4325fdd1)
+            mstore(add(vk, 0xe0), 0x17d33680c532e98465b436707a66ae65af1334d7ab0ce891e55efc28cb3fc9b3)
+            mstore(add(vk, 0x100), 0x07fffd0a42fb356736d8361a5361f8e45c0e4b301bf374e3a20c1b6dcf9943ad)
+            mstore(add(vk, 0x120), 0x050e41a34f67cfe68db227c6fa2e16be15c23202207301436773204e894a5258)
+            mstore(add(vk, 0x140), 0x01e48882240233bd296c32b2d039f01411ae45fccf147b6a3a75f5d8712f3422)
+            mstore(add(vk, 0x160), 0x0315f0cd0654e528dd4add3e99423541b3961066fc6f35e9f4a9febdf8646079)
+            mstore(add(vk, 0x180), 0x09e48a797cb219eb1152df095a87cfa498e673fdec2f13ed0c8ce8316ed528fd)
+            mstore(add(vk, 0x1a0), 0x29389df7880fd3f6fa5fc85c728277e0913850f9faa1ff8fdb566887f21dcde5)
+            mstore(add(vk, 0x1c0), 0x0314cb558b35dc07536766d1195ec3bafcebb302f5ffd4be5617edab1bd426f7)
+            mstore(add(vk, 0x1e0), 0x01bbdceddca5ba5afd0ab802d1eff6eee863bcb5075185a48124915a3a5b0563)
+            mstore(add(vk, 0x200), 0x16f8287191bec852b89289a770bc0c781048a247b70fcd1ba2158dced3d88cdc)
+            mstore(add(vk, 0x220), 0x237c397b87fcc2b432e9158b1732c277ad57eb9bfc73c16432543838a8c4b0ce)
+            mstore(add(vk, 0x240), 0x1926a1db6fec34a86befb0c0ee8101b97ec5c7b7465e697edc3d056a88736d1f)
+            mstore(add(vk, 0x260), 0x05f5b69ab457c5d2c7483e5ce04d163ebc1abd53caeeee71a20f154bdbb104ce)
+            mstore(add(vk, 0x280), 0x15b49978b8cec5a8885ffcf8f204b8dafb0b7f086dcdcfae1588010b42936d9b)
+            mstore(add(vk, 0x2a0), 0x2f4c28a0fca6f9b7d5165f423b7afed48e22be920290adf32735c27de2583b75)
+            mstore(add(vk, 0x2c0), 0x2d201574635e64e5d4ddc26c318cbc17aeb0e4983591e41e29bb98b4f72045c6)
+            mstore(add(vk, 0x2e0), 0x1521ad5bf2f6e51567cf95b1d37c420eb46b05797affdd2885691fcf58432db6)
+            mstore(add(vk, 0x300), 0x00b5a1cf8652db847ffdfbbbaa719b77641623828585ba70e7ed324295707464)
+            mstore(add(vk, 0x320), 0x0b133e96fed731fab2909fce2b2f0ac4e40219df898c042084a8e483b4609a26)
+            mstore(add(vk, 0x340), 0x0b1e7bdca89926007d8b72db2868f6ee9c7e47e2a73be06e21790b36b873fea2)
+            mstore(add(vk, 0x360), 0x2bcb6161b40dbf4cf550bddff5fe6e511d796495a86a9e6790ec46fb1e7322b8)
+            mstore(add(vk, 0x380), 0x2863f65939ff0d22f0e0a8d9d0abd1c2eff1b0cc97c660404c6cff8af5952a8b)
+            mstore(add(vk, 0x3a0), 0x049da2f7db012e36569f1ebc94c6da288bcd75c037b4d5dee20c8d6796400599)
+            mstore(add(vk, 0x3c0), 0x00593df8e6f18065c0ad1817a9a72250e99a8e5ce2172583370a5a5161cf801a)
+            mstore(add(vk, 0x3e0), 0x18f64371797bee4fb11fda5ca592b7a6c3a74f554342e25d9e368dd0708a15b2)
+            mstore(add(vk, 0x400), 0x0000000000000000000000000000000000000000000000000000000000000001)
+            mstore(add(vk, 0x420), 0x0000000000000000000000000000000000000000000000000000000000000002)
+            mstore(add(vk, 0x440), 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
+            mstore(add(vk, 0x460), 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed)
+            mstore(add(vk, 0x480), 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b)
+            mstore(add(vk, 0x4a0), 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa)
+            mstore(add(vk, 0x4c0), 0x09748c801195ee68f2158a5183bd7f95983f57caeb6d7d97999d0b6cc65c98c6)
+            mstore(add(vk, 0x4e0), 0x2a4961a86f1f064e95a9f847453217cc66eeec9d08b0df16946ff5769158a303)
+            mstore(add(vk, 0x500), 0x2cbbbfcf8e62c66b467fc0d5ee50733665ebdddc9cff996e934bcb255a8b3a81)
+            mstore(add(vk, 0x520), 0x0b52d31eab24fa5ed280aeffb3278b23285e0712dff04b1ad201ed0e488afffe)
         }
     }
 }

@@ -7,7 +7,7 @@ pragma solidity ^0.8.28;
 /// checks both KZG openings with one two-pair pairing. The arithmetic mirrors
 /// prover/plonk/src/verifier.rs line by line; the differential tests
 /// (test/PlonkVerifier.t.sol) compare the two on real and tampered proofs.
-/// @dev Gas: 28 ecMul (the constant selector's scalar is 1: an addition), 28 ecAdd, one
+/// @dev Gas: 24 ecMul (the constant selector's scalar is 1: an addition), 24 ecAdd, one
 /// pairing of two pairs, one modexp inversion, six Keccak hashes, and straight-line code
 /// around them (every precompile call is a warm STATICCALL of 100 gas on top of its price).
 library PlonkVerifier {
@@ -32,18 +32,18 @@ library PlonkVerifier {
 
     /// Words of a verifying key (`uint256[VK_WORDS]`), as the generated key libraries
     /// and the diff-test CLI lay it out: `n`, the public input count, `ω`, the
-    /// transcript's initial state, 13 selector and 5 permutation commitments (x, y),
+    /// transcript's initial state, 9 selector and 5 permutation commitments (x, y),
     /// `[1]₁`, then `[1]₂` and `[τ]₂` in the precompile order (x.c1, x.c0, y.c1, y.c0).
-    uint256 internal constant VK_WORDS = 50;
+    uint256 internal constant VK_WORDS = 42;
     uint256 internal constant VK_DOMAIN_SIZE = 0;
     uint256 internal constant VK_NUM_INPUTS = 1;
     uint256 internal constant VK_OMEGA = 2;
     uint256 internal constant VK_DIGEST = 3;
     uint256 internal constant VK_SELECTORS = 4;
-    uint256 internal constant VK_SIGMAS = 30;
-    uint256 internal constant VK_G = 40;
-    uint256 internal constant VK_H = 42;
-    uint256 internal constant VK_TAU_H = 46;
+    uint256 internal constant VK_SIGMAS = 22;
+    uint256 internal constant VK_G = 32;
+    uint256 internal constant VK_H = 34;
+    uint256 internal constant VK_TAU_H = 38;
 
     /// BN254 scalar field order `r`.
     uint256 internal constant R_MOD =
@@ -216,8 +216,8 @@ library PlonkVerifier {
                 y := mulmod(mulmod(y, y, R_MOD), x, R_MOD)
             }
 
-            // The selectors' multipliers: w̄₀..₃, w̄₀w̄₁, w̄₂w̄₃, w̄₀⁵..w̄₃⁵, −w̄₄, 1 (q_c: one
-            // addition), w̄₀w̄₁w̄₂w̄₃w̄₄. The first product starts the accumulator.
+            // The selectors' multipliers: w̄₀..₃, w̄₀w̄₁, w̄₂w̄₃, w̄₀⁵, 1 (q_c: one addition),
+            // w̄₀w̄₁w̄₂w̄₃w̄₄. The first product starts the accumulator.
             function selectorTerms(m, key, pf) -> ok {
                 let r := R_MOD
                 let w0 := calldataload(add(pf, 0x1c0))
@@ -237,14 +237,10 @@ library PlonkVerifier {
                 ok := and(ok, keyTerm(m, key, 12, w01))
                 ok := and(ok, keyTerm(m, key, 14, w23))
                 ok := and(ok, keyTerm(m, key, 16, fifth(w0)))
-                ok := and(ok, keyTerm(m, key, 18, fifth(w1)))
-                ok := and(ok, keyTerm(m, key, 20, fifth(w2)))
-                ok := and(ok, keyTerm(m, key, 22, fifth(w3)))
-                ok := and(ok, keyTerm(m, key, 24, sub(r, w4)))
-                ok := and(ok, keyTerm(m, key, 28, mulmod(mulmod(w01, w23, r), w4, r)))
+                ok := and(ok, keyTerm(m, key, 20, mulmod(mulmod(w01, w23, r), w4, r)))
                 // q_c: multiplier 1.
-                mstore(add(m, 0x40), mload(add(key, 0x340)))
-                mstore(add(m, 0x60), mload(add(key, 0x360)))
+                mstore(add(m, 0x40), mload(add(key, 0x240)))
+                mstore(add(m, 0x60), mload(add(key, 0x260)))
                 ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
             }
 
@@ -277,15 +273,17 @@ library PlonkVerifier {
                 let z := addmod(mulmod(alpha, idProduct, r), mulmod(mulmod(alpha, alpha, r), l0, r), r)
                 ok := proofTerm(m, pf, 0x140, addmod(z, mload(add(c, 0xa0)), r))
                 let s4 := mulmod(mulmod(mulmod(alpha, beta, r), calldataload(add(pf, 0x2e0)), r), sigmaProduct, r)
-                ok := and(ok, keyTerm(m, key, 38, sub(r, s4)))
+                ok := and(ok, keyTerm(m, key, 30, sub(r, s4)))
             }
 
-            // −c₀ with c₀ = PI(ζ) − α²L₀(ζ) − αz̄ω·Π_{j<4}(w̄ⱼ + βσ̄ⱼ + γ)·(w̄₄ + γ).
+            // −c₀ with c₀ = PI(ζ) − w̄₄ − α²L₀(ζ) − αz̄ω·Π_{j<4}(w̄ⱼ + βσ̄ⱼ + γ)·(w̄₄ + γ)
+            // (every gate subtracts its output w₄: no selector of its own).
             function openingStart(pf, c, l0, pi, sigmaProduct) -> value {
                 let r := R_MOD
                 let alpha := mload(add(c, 0x40))
-                let c0 := addmod(pi, sub(r, mulmod(mulmod(alpha, alpha, r), l0, r)), r)
-                let w4g := addmod(calldataload(add(pf, 0x240)), mload(add(c, 0x20)), r)
+                let w4 := calldataload(add(pf, 0x240))
+                let c0 := addmod(pi, sub(r, addmod(w4, mulmod(mulmod(alpha, alpha, r), l0, r), r)), r)
+                let w4g := addmod(w4, mload(add(c, 0x20)), r)
                 let perm := mulmod(mulmod(mulmod(alpha, calldataload(add(pf, 0x2e0)), r), sigmaProduct, r), w4g, r)
                 value := addmod(sub(r, c0), perm, r)
             }
@@ -304,11 +302,11 @@ library PlonkVerifier {
                 }
                 for { let k := 0 } lt(k, 4) { k := add(k, 1) } {
                     value := addmod(value, mulmod(power, calldataload(add(pf, add(0x260, shl(5, k)))), r), r)
-                    ok := and(ok, keyTerm(m, key, add(30, shl(1, k)), power))
+                    ok := and(ok, keyTerm(m, key, add(22, shl(1, k)), power))
                     power := mulmod(power, v, r)
                 }
                 value := addmod(value, mulmod(mload(add(c, 0xa0)), calldataload(add(pf, 0x2e0)), r), r)
-                ok := and(ok, keyTerm(m, key, 40, sub(r, value)))
+                ok := and(ok, keyTerm(m, key, 32, sub(r, value)))
             }
 
             // u·W' once: the right side's ζω·(u·W') and ζ·W, the left side W + u·W'
@@ -326,12 +324,12 @@ library PlonkVerifier {
                 mstore(add(lhs, 0x60), calldataload(add(pf, 0x320)))
                 ok := and(ok, staticcall(gas(), 0x06, lhs, 0x80, lhs, 0x40))
                 // Pairing input: lhs, [τ]₂, −acc, [1]₂.
-                mcopy(add(lhs, 0x40), add(key, 0x5c0), 0x80)
+                mcopy(add(lhs, 0x40), add(key, 0x4c0), 0x80)
                 mstore(add(lhs, 0xc0), mload(m))
                 let ay := mload(add(m, 0x20))
                 if ay { ay := sub(P_MOD, ay) }
                 mstore(add(lhs, 0xe0), ay)
-                mcopy(add(lhs, 0x100), add(key, 0x540), 0x80)
+                mcopy(add(lhs, 0x100), add(key, 0x440), 0x80)
                 ok := and(ok, staticcall(gas(), 0x08, lhs, 0x180, lhs, 0x20))
                 ok := and(ok, mload(lhs))
             }

@@ -6,7 +6,7 @@ import {Test} from "./utils/Test.sol";
 
 /// External entry points to the library, so tests can call it with calldata proofs.
 contract PlonkVerifierHarness {
-    function verify(uint256[50] memory vk, uint256[] memory inputs, PlonkVerifier.Proof calldata proof)
+    function verify(uint256[42] memory vk, uint256[] memory inputs, PlonkVerifier.Proof calldata proof)
         external
         view
         returns (bool)
@@ -14,7 +14,7 @@ contract PlonkVerifierHarness {
         return PlonkVerifier.verify(vk, inputs, proof);
     }
 
-    function challenges(uint256[50] memory vk, uint256[] memory inputs, PlonkVerifier.Proof calldata proof)
+    function challenges(uint256[42] memory vk, uint256[] memory inputs, PlonkVerifier.Proof calldata proof)
         external
         pure
         returns (uint256[6] memory)
@@ -32,7 +32,7 @@ contract PlonkVerifierTest is Test {
     string internal constant CAPACITY = "1";
 
     PlonkVerifierHarness internal harness;
-    uint256[50] internal vk;
+    uint256[42] internal vk;
     uint256[] internal inputs;
     uint256[28] internal proof;
     uint256[6] internal rustChallenges;
@@ -46,7 +46,7 @@ contract PlonkVerifierTest is Test {
         bytes memory out = diffTest(strings("plonk-bundle", CAPACITY, seed));
         bool rustValid;
         (vk, inputs, proof, rustChallenges, rustValid) =
-            abi.decode(out, (uint256[50], uint256[], uint256[28], uint256[6], bool));
+            abi.decode(out, (uint256[42], uint256[], uint256[28], uint256[6], bool));
         assertTrue(rustValid, "the Rust verifier accepts its own proof");
     }
 
@@ -101,7 +101,7 @@ contract PlonkVerifierTest is Test {
 
     /// The key's digest word is the Keccak hash of its encoding (prover/plonk README).
     function test_keyDigestIsTheHashOfTheKeyEncoding() public view {
-        bytes memory enc = abi.encodePacked("doppio-plonk-v1", vk[0], vk[1], uint256(1), uint256(5));
+        bytes memory enc = abi.encodePacked("doppio-plonk-v2", vk[0], vk[1], uint256(1), uint256(5));
         enc = abi.encodePacked(enc, uint256(25), uint256(125), uint256(625));
         for (uint256 i = PlonkVerifier.VK_SELECTORS; i < PlonkVerifier.VK_WORDS; i++) {
             enc = abi.encodePacked(enc, vk[i]);

@@ -53,7 +53,7 @@ pub enum Keys {
     Dev(usize),
 }
 
-/// A real light-client proof: `(uint256[50] vk, uint256[] inputs, Proof proof,
+/// A real light-client proof: `(uint256[42] vk, uint256[] inputs, Proof proof,
 /// uint256[6] challenges, bool rustValid)`, the challenges `β, γ, α, ζ, v, u` as the
 /// Rust verifier replays them. A stake table of `capacity` entries, all signing.
 pub fn plonk_bundle(capacity: usize, seed: u64) -> Result<Bytes, DiffError> {
@@ -66,7 +66,7 @@ pub fn plonk_bundle(capacity: usize, seed: u64) -> Result<Bytes, DiffError> {
     let ch = challenges(&vk, &inputs, &proof).map_err(EncodeError::from)?;
     let valid = verify(&vk, &inputs, &proof).is_ok();
     let out = (
-        fixed::<50>(vk_words(&vk)?),
+        fixed::<{ doppio_plonk::SOLIDITY_KEY_WORDS }>(vk_words(&vk)?),
         inputs.iter().map(word).collect::<Vec<_>>(),
         fixed::<PROOF_WORDS>(proof_words(&proof)),
         ch.map(|c| word(&c)),
@@ -75,14 +75,14 @@ pub fn plonk_bundle(capacity: usize, seed: u64) -> Result<Bytes, DiffError> {
     Ok(out.abi_encode_params().into())
 }
 
-/// The Rust verifier's verdict on `(uint256[50] vk, uint256[] inputs, Proof proof)`:
+/// The Rust verifier's verdict on `(uint256[42] vk, uint256[] inputs, Proof proof)`:
 /// `abi.encode(bool)`. Words that encode no key, proof or field element are rejected,
 /// as the Solidity verifier rejects them.
 pub fn plonk_verify(input: &[u8]) -> Result<Bytes, DiffError> {
-    type Input = ([U256; 50], Vec<U256>, [U256; PROOF_WORDS]);
+    type Input = ([U256; doppio_plonk::SOLIDITY_KEY_WORDS], Vec<U256>, [U256; PROOF_WORDS]);
     let (vk, inputs, proof) =
         <Input>::abi_decode_params(input).map_err(|e| DiffError::BadInput {
-            expected: "(uint256[50] vk, uint256[] inputs, PlonkVerifier.Proof proof)",
+            expected: "(uint256[42] vk, uint256[] inputs, PlonkVerifier.Proof proof)",
             reason: e.to_string(),
         })?;
     Ok(verdict(&vk, &inputs, &proof).abi_encode().into())
@@ -101,7 +101,7 @@ fn verdict(vk: &[U256], inputs: &[U256], proof: &[U256]) -> bool {
 }
 
 /// `count` successive updates of a dev chain from `seed`: `(uint256[3] genesis,
-/// uint256[4] stakeTable, uint256[50] vk, uint256[3][] states, uint256[28][] proofs)`,
+/// uint256[4] stakeTable, uint256[42] vk, uint256[3][] states, uint256[28][] proofs)`,
 /// states as `(view, height, root)`; genesis is state 0 of the chain.
 pub fn light_client_updates(keys: Keys, seed: u64, count: u64) -> Result<Bytes, DiffError> {
     let accel = Accel::cpu()?;
@@ -121,12 +121,12 @@ pub fn light_client_updates(keys: Keys, seed: u64, count: u64) -> Result<Bytes, 
         states.push(as_words(i)?);
         proofs.push(fixed::<PROOF_WORDS>(proof_words(&proof)));
     }
-    let vk = fixed::<50>(vk_words(&vk)?);
+    let vk = fixed::<{ doppio_plonk::SOLIDITY_KEY_WORDS }>(vk_words(&vk)?);
     let out = (as_words(0)?, stake_table_words(&table.state()), vk, states, proofs);
     Ok(out.abi_encode_params().into())
 }
 
-/// Words the verifier's layout fixes to `N` (a key: 50, a proof: 28).
+/// Words the verifier's layout fixes to `N` (a key: 42, a proof: 28).
 fn fixed<const N: usize>(words: Vec<U256>) -> [U256; N] {
     let len = words.len();
     words.try_into().unwrap_or_else(|_| unreachable!("the layout has {N} words, not {len}"))

@@ -58,7 +58,7 @@ fn raw(words: &[U256]) -> Vec<[u8; 32]> {
     words.iter().map(|w| w.to_be_bytes()).collect()
 }
 
-/// The key in the verifier's `uint256[50]` layout.
+/// The key in the verifier's `uint256[42]` layout.
 pub fn vk_words(vk: &VerifyingKey) -> Result<Vec<U256>, EncodeError> {
     Ok(words(vk.solidity_words()?))
 }

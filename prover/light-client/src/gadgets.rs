@@ -32,7 +32,8 @@ pub enum GadgetError {
     },
 }
 
-/// One term of a sum: `lin·v + sbox·v⁵`.
+/// One term of a sum: `lin·v + sbox·v⁵`. Only a sum's first term may have an S-box (the
+/// gate raises `w₀` alone to the fifth power).
 #[derive(Clone, Copy)]
 struct Term {
     var: Variable,
@@ -41,26 +42,35 @@ struct Term {
 }
 
 impl Term {
+    fn linear(var: Variable, lin: Fr) -> Term {
+        Term { var, lin, sbox: Fr::zero() }
+    }
+
     fn value(&self, c: &Circuit) -> Result<Fr, CircuitError> {
         let v = c.value(self.var)?;
         Ok(self.lin * v + self.sbox * v.pow([5]))
     }
 }
 
-/// `Σ terms + constant` in chained gates: four terms in the first gate, then three per
-/// gate with the running sum on the fourth wire; the constant goes into the last gate.
+/// `Σ terms + constant` in chained gates: four terms in the first gate (the first term's
+/// S-box on `w₀`), then three per gate with the running sum on the fourth wire; the
+/// constant goes into the last gate.
 fn sum(c: &mut Circuit, terms: &[Term], constant: Fr) -> Result<Variable, CircuitError> {
+    debug_assert!(terms.iter().skip(1).all(|t| t.sbox.is_zero()), "S-box on the first term only");
     let mut acc: Option<Variable> = None;
     let mut rest = terms;
     loop {
         let room = if acc.is_some() { 3 } else { 4 };
         let (now, later) = rest.split_at(rest.len().min(room));
         let mut wires = [c.zero(); 5];
-        let mut sel = Selectors { q_o: Fr::one(), ..Default::default() };
+        let mut sel = Selectors::default();
         let mut total = Fr::zero();
         for (slot, t) in now.iter().enumerate() {
-            (wires[slot], sel.q_lc[slot], sel.q_hash[slot]) = (t.var, t.lin, t.sbox);
+            (wires[slot], sel.q_lc[slot]) = (t.var, t.lin);
             total += t.value(c)?;
+        }
+        if acc.is_none() {
+            sel.q_hash = now.first().map_or(Fr::zero(), |t| t.sbox);
         }
         if let Some(a) = acc {
             (wires[3], sel.q_lc[3]) = (a, Fr::one());
@@ -84,9 +94,10 @@ fn sum(c: &mut Circuit, terms: &[Term], constant: Fr) -> Result<Variable, Circui
 /// [`poseidon::hash`] on the inputs' values.
 ///
 /// Each state variable already holds the next round's constants (folded into the gates
-/// that compute it), so a round costs one chained sum per output: `⌈(t − 1)/3⌉` gates
-/// for width `t` (three for `t = 9`, the Schnorr challenge), and the last round computes
-/// only the output element.
+/// that compute it). A full round first raises elements `1 … t − 1` to the fifth power
+/// (a gate each; element 0's S-box stays in the first gate of each sum), then every
+/// round costs one chained sum per output: `⌈(t − 1)/3⌉` gates for width `t` (three
+/// for `t = 9`, the Schnorr challenge). The last round computes only the output.
 pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, GadgetError> {
     if inputs.is_empty() {
         return Err(PoseidonError::NoInputs.into());
@@ -101,22 +112,21 @@ pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, G
     let first: Vec<Variable> = std::iter::once(c.zero()).chain(inputs.iter().copied()).collect();
     let mut state = Vec::with_capacity(t);
     for (i, &v) in first.iter().enumerate() {
-        state.push(sum(c, &[Term { var: v, lin: Fr::one(), sbox: Fr::zero() }], rc[i])?);
+        state.push(sum(c, &[Term::linear(v, Fr::one())], rc[i])?);
     }
     for round in 0..rounds {
         let full = round < FULL_ROUNDS / 2 || round >= FULL_ROUNDS / 2 + partial;
         let last = round + 1 == rounds;
+        if full {
+            for v in state.iter_mut().skip(1) {
+                *v = c.pow5(*v)?;
+            }
+        }
         let mut next = Vec::with_capacity(t);
         for (i, row) in mds.iter().enumerate().take(if last { 1 } else { t }) {
-            let terms: Vec<Term> = state
-                .iter()
-                .zip(row)
-                .enumerate()
-                .map(|(j, (&var, &m))| match full || j == 0 {
-                    true => Term { var, lin: Fr::zero(), sbox: m },
-                    false => Term { var, lin: m, sbox: Fr::zero() },
-                })
-                .collect();
+            let mut terms: Vec<Term> =
+                state.iter().zip(row).map(|(&var, &m)| Term::linear(var, m)).collect();
+            terms[0] = Term { var: state[0], lin: Fr::zero(), sbox: row[0] };
             let constant = if last { Fr::zero() } else { rc[(round + 1) * t + i] };
             next.push(sum(c, &terms, constant)?);
         }
@@ -195,7 +205,6 @@ pub fn enforce_below_modulus(c: &mut Circuit, bits: &[Variable]) -> Result<(), C
             let sel = Selectors {
                 q_mul: [-one, zero],
                 q_lc: [zero, zero, one, one],
-                q_o: one,
                 ..Default::default()
             };
             let value = c.value(below)? + c.value(equal)? * (one - c.value(b)?);
@@ -273,7 +282,12 @@ mod tests {
             let t = n + 1;
             let rounds = FULL_ROUNDS + PARTIAL_ROUNDS[t - 2];
             let per_output = if t <= 4 { 1 } else { 1 + (t - 4).div_ceil(3) };
-            assert_eq!(c.num_gates() - before, t + ((rounds - 1) * t + 1) * per_output, "n = {n}");
+            let sboxes = FULL_ROUNDS * (t - 1);
+            assert_eq!(
+                c.num_gates() - before,
+                t + sboxes + ((rounds - 1) * t + 1) * per_output,
+                "n = {n}"
+            );
         }
     }
 
@@ -316,7 +330,7 @@ mod tests {
         verify_circuit(&other_pk, &state, &sig, false).check_satisfied().unwrap();
         // Poseidon (width 9) 1,902, the challenge's bits and comparison, c·PK at 6 gates
         // per bit, s·G at 5 per bit with the bits' booleans: 5,388 gates in all.
-        assert_eq!(c.num_gates(), 5_388);
+        assert_eq!(c.num_gates(), 5_452);
     }
 
     #[test]

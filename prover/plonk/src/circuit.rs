@@ -4,10 +4,13 @@
 //! Every gate checks
 //!
 //! ```text
-//! Σᵢ q_lcᵢ·wᵢ + q_mul₀·w₀w₁ + q_mul₁·w₂w₃ + Σᵢ q_hashᵢ·wᵢ⁵ + q_ecc·w₀w₁w₂w₃w₄ + q_c + PI − q_o·w₄ = 0
+//! Σᵢ q_lcᵢ·wᵢ + q_mul₀·w₀w₁ + q_mul₁·w₂w₃ + q_hash·w₀⁵ + q_ecc·w₀w₁w₂w₃w₄ + q_c + PI − w₄ = 0
 //! ```
 //!
-//! over the wires `w₀ … w₄` (`w₄` is the output wire, `i < 4` in the sums). Wires hold
+//! over the wires `w₀ … w₄` (`w₄` is the output wire, `i < 4` in the sum). The output
+//! has no selector of its own: a gate that outputs nothing holds the zero variable on
+//! `w₄`. Nine selectors, each a commitment the verifier multiplies (on the EVM, one
+//! ecMul each, 6,000 gas), so the gate keeps only those the circuits need. Wires hold
 //! variables; two wires holding one variable are a copy constraint. Public inputs take
 //! the first rows, one per input, whatever order the builder was called in.
 
@@ -23,7 +26,7 @@ use rayon::prelude::*;
 pub const NUM_WIRES: usize = 5;
 
 /// Selectors per gate, in the order of [`Selectors::to_array`].
-pub const NUM_SELECTORS: usize = 13;
+pub const NUM_SELECTORS: usize = 9;
 
 /// Errors of the circuit builder and the satisfiability checker.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -81,10 +84,8 @@ pub struct Selectors {
     pub q_lc: [Fr; 4],
     /// Coefficients of `w₀w₁` and `w₂w₃`.
     pub q_mul: [Fr; 2],
-    /// Coefficients of `w₀⁵ … w₃⁵` (Poseidon S-boxes).
-    pub q_hash: [Fr; 4],
-    /// Output coefficient: the gate subtracts `q_o·w₄`.
-    pub q_o: Fr,
+    /// Coefficient of `w₀⁵` (a Poseidon S-box).
+    pub q_hash: Fr,
     /// The constant term.
     pub q_c: Fr,
     /// Coefficient of `w₀w₁w₂w₃w₄` (twisted Edwards addition).
@@ -92,27 +93,22 @@ pub struct Selectors {
 }
 
 impl Selectors {
-    /// `q_lc₀..₃, q_mul₀..₁, q_hash₀..₃, q_o, q_c, q_ecc`: the order of selector
-    /// polynomials in keys, transcripts and the Solidity constants.
+    /// `q_lc₀..₃, q_mul₀..₁, q_hash, q_c, q_ecc`: the order of selector polynomials in
+    /// keys, transcripts and the Solidity constants.
     pub fn to_array(&self) -> [Fr; NUM_SELECTORS] {
         let [l0, l1, l2, l3] = self.q_lc;
         let [m0, m1] = self.q_mul;
-        let [h0, h1, h2, h3] = self.q_hash;
-        [l0, l1, l2, l3, m0, m1, h0, h1, h2, h3, self.q_o, self.q_c, self.q_ecc]
+        [l0, l1, l2, l3, m0, m1, self.q_hash, self.q_c, self.q_ecc]
     }
 }
 
 /// The left side of the gate equation for selectors `q`, wire values `w` and public
 /// input `pi`; terms with a zero selector are skipped.
 pub(crate) fn gate_value(q: &[Fr; NUM_SELECTORS], w: &[Fr; NUM_WIRES], pi: Fr) -> Fr {
-    let mut acc = pi + q[11] - q[10] * w[4];
+    let mut acc = pi + q[7] - w[4];
     for i in 0..4 {
         if !q[i].is_zero() {
             acc += q[i] * w[i];
-        }
-        if !q[6 + i].is_zero() {
-            let sq = w[i].square();
-            acc += q[6 + i] * sq.square() * w[i];
         }
     }
     if !q[4].is_zero() {
@@ -121,8 +117,11 @@ pub(crate) fn gate_value(q: &[Fr; NUM_SELECTORS], w: &[Fr; NUM_WIRES], pi: Fr) -
     if !q[5].is_zero() {
         acc += q[5] * w[2] * w[3];
     }
-    if !q[12].is_zero() {
-        acc += q[12] * w[0] * w[1] * w[2] * w[3] * w[4];
+    if !q[6].is_zero() {
+        acc += q[6] * w[0].square().square() * w[0];
+    }
+    if !q[8].is_zero() {
+        acc += q[8] * w[0] * w[1] * w[2] * w[3] * w[4];
     }
     acc
 }
@@ -144,7 +143,7 @@ pub enum GateKind {
     LinearCombination,
     /// `q₀·ab + q₁·cd`.
     MulAdd,
-    /// `Σ qᵢ·xᵢ⁵ + c` (a Poseidon round).
+    /// `q·a⁵ + Σ qᵢ·xᵢ + c` (a Poseidon S-box).
     Power5,
     /// `a = b`.
     Equal,
@@ -270,7 +269,7 @@ impl Circuit {
     /// A new public input holding `value`.
     pub fn public_input(&mut self, value: Fr) -> Variable {
         let v = self.witness(value);
-        let selectors = Selectors { q_o: Fr::one(), ..Default::default() };
+        let selectors = Selectors::default();
         let wires = [ZERO, ZERO, ZERO, ZERO, v];
         self.public_gates.push(Gate { wires, selectors, kind: GateKind::PublicInput });
         v
@@ -336,7 +335,7 @@ impl Circuit {
         let value = (0..4).map(|i| coeffs[i] * self.values[vars[i].0]).sum();
         let out = self.witness(value);
         let [a, b, c, d] = vars;
-        let selectors = Selectors { q_lc: coeffs, q_o: Fr::one(), ..Default::default() };
+        let selectors = Selectors { q_lc: coeffs, ..Default::default() };
         self.push([a, b, c, d, out], selectors, kind);
         Ok(out)
     }
@@ -368,11 +367,7 @@ impl Circuit {
         let w = vars.map(|v| self.values[v.0]);
         let out = self.witness(q[0] * w[0] * w[1] + q[1] * w[2] * w[3]);
         let [a, b, c, d] = vars;
-        self.push(
-            [a, b, c, d, out],
-            Selectors { q_mul: q, q_o: Fr::one(), ..Default::default() },
-            kind,
-        );
+        self.push([a, b, c, d, out], Selectors { q_mul: q, ..Default::default() }, kind);
         Ok(out)
     }
 
@@ -381,29 +376,30 @@ impl Circuit {
         self.mul_add_kind([a, b, ZERO, ZERO], [Fr::one(), Fr::zero()], GateKind::Mul)
     }
 
-    /// `Σ coeffs[i]·vars[i]⁵ + constant` in one gate: a full Poseidon round's S-boxes and
-    /// one row of its MDS matrix (state width up to four).
+    /// `sbox·vars[0]⁵ + Σ lin[i]·vars[i] + constant` in one gate: a Poseidon S-box with
+    /// up to four linear terms of the round's sums.
     pub fn pow5_lc(
         &mut self,
         vars: [Variable; 4],
-        coeffs: [Fr; 4],
+        sbox: Fr,
+        lin: [Fr; 4],
         constant: Fr,
     ) -> Result<Variable, CircuitError> {
         self.check(&vars)?;
-        let value =
-            (0..4).map(|i| coeffs[i] * self.values[vars[i].0].pow([5])).sum::<Fr>() + constant;
+        let value = sbox * self.values[vars[0].0].pow([5])
+            + (0..4).map(|i| lin[i] * self.values[vars[i].0]).sum::<Fr>()
+            + constant;
         let out = self.witness(value);
         let [a, b, c, d] = vars;
-        let selectors =
-            Selectors { q_hash: coeffs, q_c: constant, q_o: Fr::one(), ..Default::default() };
+        let selectors = Selectors { q_hash: sbox, q_lc: lin, q_c: constant, ..Default::default() };
         self.push([a, b, c, d, out], selectors, GateKind::Power5);
         Ok(out)
     }
 
     /// `a⁵`.
     pub fn pow5(&mut self, a: Variable) -> Result<Variable, CircuitError> {
-        let (one, zero) = (Fr::one(), Fr::zero());
-        self.pow5_lc([a, ZERO, ZERO, ZERO], [one, zero, zero, zero], zero)
+        let zero = Fr::zero();
+        self.pow5_lc([a, ZERO, ZERO, ZERO], Fr::one(), [zero; 4], zero)
     }
 
     /// Constrains `a = b`.
@@ -454,7 +450,6 @@ impl Circuit {
         let selectors = Selectors {
             q_mul: [Fr::one(), -Fr::one()],
             q_lc: [Fr::zero(), Fr::zero(), Fr::zero(), Fr::one()],
-            q_o: Fr::one(),
             ..Default::default()
         };
         // Wires (bit, x, bit, y): q_mul₀·bit·x − q_mul₁·bit·y + w₃ = y.
@@ -518,15 +513,9 @@ impl Circuit {
         let x3 = (x1 * y2 + x2 * y1) * (Fr::one() + t).inverse().unwrap_or_default();
         let y3 = (y1 * y2 - a * x1 * x2) * (Fr::one() - t).inverse().unwrap_or_default();
         let out = self.point_witness(x3, y3);
-        let sx = Selectors {
-            q_mul: [Fr::one(), Fr::one()],
-            q_ecc: -d,
-            q_o: Fr::one(),
-            ..Default::default()
-        };
+        let sx = Selectors { q_mul: [Fr::one(), Fr::one()], q_ecc: -d, ..Default::default() };
         self.push([p.x, q.y, q.x, p.y, out.x], sx, GateKind::EdwardsAddX);
-        let sy =
-            Selectors { q_mul: [-a, Fr::one()], q_ecc: d, q_o: Fr::one(), ..Default::default() };
+        let sy = Selectors { q_mul: [-a, Fr::one()], q_ecc: d, ..Default::default() };
         self.push([p.x, q.x, p.y, q.y, out.y], sy, GateKind::EdwardsAddY);
         Ok(out)
     }

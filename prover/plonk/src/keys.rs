@@ -29,7 +29,7 @@ pub const MAX_DOMAIN: usize = 1 << 25;
 const _: () = assert!(MAX_DOMAIN <= 1 << MAX_LOG_NTT);
 
 /// Prefix of the verifying key's encoding, separating it from other Keccak inputs.
-const VK_DOMAIN_TAG: &[u8] = b"doppio-plonk-v1";
+const VK_DOMAIN_TAG: &[u8] = b"doppio-plonk-v2";
 
 /// What a verifier needs: domain, coset constants, commitments to the selector and
 /// permutation polynomials, and the SRS's `[1]₁`, `[1]₂`, `[τ]₂`.
@@ -41,7 +41,7 @@ pub struct VerifyingKey {
     pub num_inputs: u64,
     /// Coset constants `k₀ … k₄`: wire `j` of row `i` is labelled `kⱼ·ωⁱ`.
     pub k: [Fr; NUM_WIRES],
-    /// Commitments to `q_lc₀..₃, q_mul₀..₁, q_hash₀..₃, q_o, q_c, q_ecc`.
+    /// Commitments to `q_lc₀..₃, q_mul₀..₁, q_hash, q_c, q_ecc`.
     pub selector_comms: [G1Affine; NUM_SELECTORS],
     /// Commitments to the permutation polynomials `σ₀ … σ₄`.
     pub sigma_comms: [G1Affine; NUM_WIRES],
@@ -73,8 +73,8 @@ pub fn g2_bytes(p: &G2Affine) -> [u8; 128] {
 
 impl VerifyingKey {
     /// The key as the Keccak transcript and a Solidity verifier see it: the tag
-    /// `doppio-plonk-v1`, then `n`, the input count and `k₀ … k₄` as 32-byte words, the
-    /// 13 selector and 5 permutation commitments (`x ‖ y`), `[1]₁`, and `[1]₂`, `[τ]₂`
+    /// `doppio-plonk-v2`, then `n`, the input count and `k₀ … k₄` as 32-byte words, the
+    /// 9 selector and 5 permutation commitments (`x ‖ y`), `[1]₁`, and `[1]₂`, `[τ]₂`
     /// in the precompile order.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = VK_DOMAIN_TAG.to_vec();
@@ -323,7 +323,7 @@ pub fn preprocess(
         domain_size: n as u64,
         num_inputs: circuit.num_public_inputs() as u64,
         k: coset_constants(),
-        selector_comms: comms[..NUM_SELECTORS].try_into().expect("13 selector commitments"),
+        selector_comms: comms[..NUM_SELECTORS].try_into().expect("9 selector commitments"),
         sigma_comms: comms[NUM_SELECTORS..].try_into().expect("5 permutation commitments"),
         g: opening.g,
         h: opening.h,

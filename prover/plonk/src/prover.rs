@@ -60,7 +60,7 @@ pub struct Proof {
 
 /// The scalars shared by prover and verifier once `ζ` and the evaluations are known.
 pub(crate) struct Linearisation {
-    /// Multipliers of the 13 selector polynomials.
+    /// Multipliers of the nine selector polynomials.
     pub(crate) selectors: [Fr; NUM_SELECTORS],
     /// Multiplier of `z`.
     pub(crate) z: Fr,
@@ -101,10 +101,6 @@ pub(crate) fn linearisation(
         w[0] * w[1],
         w[2] * w[3],
         fifth(w[0]),
-        fifth(w[1]),
-        fifth(w[2]),
-        fifth(w[3]),
-        -w[4],
         Fr::one(),
         w[0] * w[1] * w[2] * w[3] * w[4],
     ];

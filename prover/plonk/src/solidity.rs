@@ -16,16 +16,20 @@ use crate::{
 };
 
 /// Names of the selector commitments, in key order.
-pub const SELECTOR_NAMES: [&str; 13] = [
-    "Q_LC0", "Q_LC1", "Q_LC2", "Q_LC3", "Q_MUL0", "Q_MUL1", "Q_HASH0", "Q_HASH1", "Q_HASH2",
-    "Q_HASH3", "Q_O", "Q_C", "Q_ECC",
-];
+pub const SELECTOR_NAMES: [&str; NUM_SELECTORS] =
+    ["Q_LC0", "Q_LC1", "Q_LC2", "Q_LC3", "Q_MUL0", "Q_MUL1", "Q_HASH", "Q_C", "Q_ECC"];
+
+/// Word offsets of the permutation commitments, `[1]₁`, `[1]₂` and `[τ]₂` in that layout.
+const SIGMA_WORD: usize = 4 + 2 * NUM_SELECTORS;
+const G_WORD: usize = SIGMA_WORD + 2 * NUM_WIRES;
+const H_WORD: usize = G_WORD + 2;
+const TAU_H_WORD: usize = H_WORD + 4;
 
 /// Words of a verifying key in the layout of `contracts/src/PlonkVerifier.sol`
-/// (`uint256[50]`): `n`, the input count, `ω`, the transcript's initial state, the 13
+/// (`uint256[42]`): `n`, the input count, `ω`, the transcript's initial state, the 9
 /// selector and 5 permutation commitments as `x, y`, `[1]₁`, then `[1]₂` and `[τ]₂` in
 /// the precompile order (`x.c1, x.c0, y.c1, y.c0`).
-pub const SOLIDITY_KEY_WORDS: usize = 50;
+pub const SOLIDITY_KEY_WORDS: usize = TAU_H_WORD + 4;
 
 /// Words of a proof in the Solidity verifier's calldata layout: the 5 wire commitments,
 /// `[z]`, `[t]` (each `x, y`), `w̄₀ … w̄₄`, `σ̄₀ … σ̄₃`, `z̄ω`, then `W` and `W'` — the order
@@ -206,7 +210,7 @@ impl VerifyingKey {
         }
         let mut sigma_comms = [G1Affine::identity(); NUM_WIRES];
         for (j, c) in sigma_comms.iter_mut().enumerate() {
-            *c = point(30 + 2 * j, &format!("SIGMA{j}"))?;
+            *c = point(SIGMA_WORD + 2 * j, &format!("SIGMA{j}"))?;
         }
         let vk = VerifyingKey {
             domain_size: small(&words[0], "domain size")?,
@@ -214,9 +218,9 @@ impl VerifyingKey {
             k: coset_constants(),
             selector_comms,
             sigma_comms,
-            g: point(40, "G1")?,
-            h: g2_from_words(&words[42..46], "H")?,
-            tau_h: g2_from_words(&words[46..50], "TAU_H")?,
+            g: point(G_WORD, "G1")?,
+            h: g2_from_words(&words[H_WORD..TAU_H_WORD], "H")?,
+            tau_h: g2_from_words(&words[TAU_H_WORD..], "TAU_H")?,
         };
         let expected = vk.solidity_words()?;
         for (i, what) in [(2, "OMEGA"), (3, "VK_DIGEST")] {
@@ -236,7 +240,7 @@ impl VerifyingKey {
     /// initial state `VK_DIGEST`, the coset constants `K0 … K4`, every commitment as
     /// `<NAME>_X` / `<NAME>_Y` (selectors as in [`SELECTOR_NAMES`], then `SIGMA0 … SIGMA4`,
     /// `G1`), and `[1]₂`, `[τ]₂` as `H_*`, `TAU_H_*` in the precompile's coordinate order;
-    /// and `verifyingKey()`, the same key as `uint256[50]` in the layout of
+    /// and `verifyingKey()`, the same key as `uint256[42]` in the layout of
     /// [`VerifyingKey::solidity_words`], for `contracts/src/PlonkVerifier.sol`.
     ///
     /// A malformed key or a `name` that is not a Solidity identifier is an error.
@@ -274,11 +278,13 @@ impl VerifyingKey {
         g1(&mut out, "G1", &self.g);
         g2(&mut out, "H", &self.h);
         g2(&mut out, "TAU_H", &self.tau_h);
-        out.push_str(
-            "\n    /// The key in PlonkVerifier's layout (`uint256[50]`).\n    \
-             function verifyingKey() internal pure returns (uint256[50] memory vk) {\n        \
-             assembly (\"memory-safe\") {\n",
-        );
+        write!(
+            out,
+            "\n    /// The key in PlonkVerifier's layout (`uint256[{SOLIDITY_KEY_WORDS}]`).\n    \
+             function verifyingKey() internal pure returns (uint256[{SOLIDITY_KEY_WORDS}] memory vk) {{\n        \
+             assembly (\"memory-safe\") {{\n",
+        )
+        .expect("String");
         for (i, word) in self.solidity_words()?.iter().enumerate() {
             writeln!(out, "            mstore(add(vk, {:#x}), {})", 32 * i, hex_word(word))
                 .expect("String");

@@ -99,8 +99,9 @@ pub fn verify(vk: &VerifyingKey, public_inputs: &[Fr], proof: &Proof) -> Result<
     let l0 = lag[0];
     let (w, s) = (&proof.wire_evals, &proof.sigma_evals);
     let lin = linearisation(n, &vk.k, &ch, w, s, proof.z_shift_eval, l0);
-    // r(ζ) = −c₀: the constant part of the constraint at ζ.
+    // r(ζ) = −c₀: the constant part of the constraint at ζ (the output's −w̄₄ included).
     let c0 = pi
+        - w[NUM_WIRES - 1]
         - ch.alpha.square() * l0
         - ch.alpha * proof.z_shift_eval * lin.sigma_product * (w[NUM_WIRES - 1] + ch.gamma);
     let zeta_omega = zeta * omega;

@@ -62,9 +62,10 @@ fn gadgets(seed: u64) -> Circuit {
     c.enforce_constant(d.y, double.y).unwrap();
 
     let state: Vec<_> = (0..3).map(|_| c.witness(Fr::rand(&mut r))).collect();
-    let m = [Fr::from(2u64), Fr::from(3u64), Fr::from(7u64), Fr::zero()];
-    let mut round =
-        c.pow5_lc([state[0], state[1], state[2], c.zero()], m, Fr::from(11u64)).unwrap();
+    let m = [Fr::from(5u64), Fr::from(3u64), Fr::from(7u64), Fr::zero()];
+    let mut round = c
+        .pow5_lc([state[0], state[1], state[2], c.zero()], Fr::from(2u64), m, Fr::from(11u64))
+        .unwrap();
     for _ in 0..4 {
         round = c.pow5(round).unwrap();
     }
@@ -90,7 +91,6 @@ fn gadgets(seed: u64) -> Circuit {
     let o = c.witness(Fr::from(9u64));
     let sel = Selectors {
         q_lc: [Fr::from(2u64), Fr::one(), Fr::zero(), Fr::zero()],
-        q_o: Fr::one(),
         ..Default::default()
     };
     c.gate([a, c.one(), c.zero(), c.zero(), o], sel).unwrap();
@@ -386,8 +386,8 @@ fn the_verifying_key_exports_as_solidity_constants() {
         .map(|b| format!("{b:02x}"))
         .collect::<String>();
     assert!(src.contains(&format!("uint256 internal constant Q_MUL0_X = 0x{hex};")));
-    // 3 domain words, the input count, 5 coset constants, 19 points × 2, 2 G2 points × 4.
-    assert_eq!(src.matches("uint256 internal constant").count(), 3 + 1 + 5 + 38 + 8);
+    // 3 domain words, the input count, 5 coset constants, 15 points × 2, 2 G2 points × 4.
+    assert_eq!(src.matches("uint256 internal constant").count(), 3 + 1 + 5 + 30 + 8);
     assert!(src.trim_end().ends_with('}'));
 }
 
@@ -401,8 +401,8 @@ fn the_verifying_key_digest_covers_every_field() {
     let mut other = vk.clone();
     other.num_inputs += 1;
     assert_ne!(other.digest(), vk.digest());
-    // The encoding: tag, 7 words, 19 points, 2 G2 points.
-    assert_eq!(vk.encode().len(), 15 + 7 * 32 + 19 * 64 + 2 * 128);
+    // The encoding: tag, 7 words, 15 points (9 selectors, 5 σ, [1]₁), 2 G2 points.
+    assert_eq!(vk.encode().len(), 15 + 7 * 32 + 15 * 64 + 2 * 128);
     assert_eq!(vk.g, G1Affine::generator());
     assert_eq!(Fr::from(vk.domain_size).inverse().unwrap() * Fr::from(vk.domain_size), Fr::one());
 }
@@ -422,11 +422,11 @@ fn the_key_digest_and_a_seeded_proof_are_pinned() {
     proof.serialize_compressed(&mut bytes).unwrap();
     assert_eq!(
         hex(&vk.digest()),
-        "e6308e5c6ec6cb1a65a7ef6e9e4f3d9108d55a733eccfff8345d8fdf9ad7072b"
+        "9f9e43ff8984dd5ed0bd4dec01bf6c23e6bab4acac6af35d944ff61ddad302eb"
     );
     assert_eq!(
         hex(&Keccak256::digest(&bytes)),
-        "97028459c2c3a344f1f5a1379511cbce0fc7de9a887fc3c3f31a06fe4a14cd0e"
+        "d757bcafecef5dae51f10dd593d7947e9e247db1859d5c68386c2b4ece81cf8f"
     );
 }
 

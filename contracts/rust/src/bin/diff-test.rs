@@ -3,7 +3,7 @@
 //!
 //! - `plonk-bundle CAPACITY SEED`: a real state-update proof with its key, inputs,
 //!   transcript challenges and the Rust verdict;
-//! - `plonk-verify 0xABI`: the Rust verdict on `(uint256[50] vk, uint256[] inputs, Proof)`;
+//! - `plonk-verify 0xABI`: the Rust verdict on `(uint256[42] vk, uint256[] inputs, Proof)`;
 //! - `light-client-updates contract|CAPACITY SEED COUNT`: a genesis state, stake table,
 //!   key and `COUNT` proved updates.
 
