@@ -90,14 +90,67 @@ fn sum(c: &mut Circuit, terms: &[Term], constant: Fr) -> Result<Variable, Circui
     }
 }
 
+/// A linear combination `Σ kᵢ·vᵢ + constant` of circuit variables, kept symbolic until
+/// a gate needs it as one variable.
+#[derive(Clone, Default)]
+struct Lc {
+    terms: Vec<(Variable, Fr)>,
+    constant: Fr,
+}
+
+impl Lc {
+    fn of(v: Variable) -> Lc {
+        Lc { terms: vec![(v, Fr::one())], constant: Fr::zero() }
+    }
+
+    /// `self += k·other`, merging the terms of shared variables.
+    fn add_scaled(&mut self, other: &Lc, k: Fr) {
+        for &(v, c) in &other.terms {
+            match self.terms.iter_mut().find(|(w, _)| *w == v) {
+                Some((_, d)) => *d += k * c,
+                None => self.terms.push((v, k * c)),
+            }
+        }
+        self.constant += k * other.constant;
+    }
+
+    /// `Σ kᵢ·partsᵢ`.
+    fn combine<'a>(parts: impl IntoIterator<Item = (&'a Lc, Fr)>) -> Lc {
+        let mut out = Lc::default();
+        parts.into_iter().for_each(|(l, k)| out.add_scaled(l, k));
+        out
+    }
+
+    /// A variable holding the value: the variable itself for `1·v`, else a chained sum.
+    fn materialize(&self, c: &mut Circuit) -> Result<Variable, CircuitError> {
+        let terms: Vec<Term> = self
+            .terms
+            .iter()
+            .filter(|(_, k)| !k.is_zero())
+            .map(|&(v, k)| Term::linear(v, k))
+            .collect();
+        match terms.as_slice() {
+            [] => Ok(c.constant(self.constant)),
+            [t] if t.lin.is_one() && self.constant.is_zero() => Ok(t.var),
+            _ => sum(c, &terms, self.constant),
+        }
+    }
+}
+
 /// circomlib `Poseidon(n)` of `inputs` (1 ≤ n ≤ 16) inside `c`, equal to
 /// [`poseidon::hash`] on the inputs' values.
 ///
-/// Each state variable already holds the next round's constants (folded into the gates
-/// that compute it). A full round first raises elements `1 … t − 1` to the fifth power
-/// (a gate each; element 0's S-box stays in the first gate of each sum), then every
-/// round costs one chained sum per output: `⌈(t − 1)/3⌉` gates for width `t` (three
-/// for `t = 9`, the Schnorr challenge). The last round computes only the output.
+/// Widths up to four: each state variable already holds the next round's constants
+/// (folded into the gates that compute it), a full round first raises elements
+/// `1 … t − 1` to the fifth power (a gate each; element 0's S-box stays in the first
+/// gate of each sum), and every round costs one gate per output.
+///
+/// Wider states (the Schnorr challenge's `t = 9`): the state is kept as linear
+/// combinations; a full round materialises each element (a chained sum) and raises it to
+/// the fifth power, and the partial rounds run in the sparse basis of
+/// [`poseidon::sparse`]: per round one element materialised and one S-box, the others
+/// updated symbolically and materialised every third round (about seven gates per
+/// partial round instead of `t·⌈(t − 1)/3⌉`).
 pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, GadgetError> {
     if inputs.is_empty() {
         return Err(PoseidonError::NoInputs.into());
@@ -106,6 +159,9 @@ pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, G
         return Err(PoseidonError::TooManyInputs { len: inputs.len(), max: MAX_INPUTS }.into());
     }
     let t = inputs.len() + 1;
+    if t > 4 {
+        return Ok(poseidon_sparse(c, inputs)?);
+    }
     let (rc, mds) = poseidon::parameters(t);
     let partial = PARTIAL_ROUNDS[t - 2];
     let rounds = FULL_ROUNDS + partial;
@@ -133,6 +189,64 @@ pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, G
         state = next;
     }
     Ok(state[0])
+}
+
+/// [`poseidon_hash`] for widths above four (see there).
+fn poseidon_sparse(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, CircuitError> {
+    let t = inputs.len() + 1;
+    let (rc, mds) = poseidon::parameters(t);
+    let partial = PARTIAL_ROUNDS[t - 2];
+    let plan = poseidon::sparse_plan(t);
+    let half = FULL_ROUNDS / 2;
+    let full_round = |c: &mut Circuit, state: &mut Vec<Lc>, round: usize| {
+        let mut ys = Vec::with_capacity(t);
+        for (i, s) in state.iter_mut().enumerate() {
+            s.constant += rc[round * t + i];
+            let x = s.materialize(c)?;
+            ys.push(Lc::of(c.pow5(x)?));
+        }
+        *state = mds.iter().map(|row| Lc::combine(ys.iter().zip(row.iter().copied()))).collect();
+        Ok::<_, CircuitError>(())
+    };
+    let mut state: Vec<Lc> =
+        std::iter::once(c.zero()).chain(inputs.iter().copied()).map(Lc::of).collect();
+    for round in 0..half {
+        full_round(c, &mut state, round)?;
+    }
+    // The partial rounds in the sparse basis: u = state at first (P₀ = I).
+    let mut u = state;
+    for round in &plan.rounds {
+        let v: Vec<Lc> = u
+            .iter()
+            .zip(&round.constants)
+            .map(|(l, k)| Lc { terms: l.terms.clone(), constant: l.constant + k })
+            .collect();
+        let x = v[0].materialize(c)?;
+        let y = Lc::of(c.pow5(x)?);
+        let first = Lc::combine(
+            std::iter::once((&y, plan.corner)).chain(v[1..].iter().zip(round.row.iter().copied())),
+        );
+        u = std::iter::once(first)
+            .chain(v[1..].iter().zip(&round.column).map(|(l, k)| {
+                let mut l = l.clone();
+                l.add_scaled(&y, *k);
+                l
+            }))
+            .collect();
+        // Elements 1… gain one S-box output per round: materialise them once they fill a
+        // gate, so element 0's sum stays within four gates.
+        if u[1..].iter().any(|l| l.terms.len() >= 4) {
+            for l in u[1..].iter_mut() {
+                *l = Lc::of(l.materialize(c)?);
+            }
+        }
+    }
+    let mut state = vec![u[0].clone()];
+    state.extend(plan.back.iter().map(|row| Lc::combine(u[1..].iter().zip(row.iter().copied()))));
+    for round in half + partial..FULL_ROUNDS + partial {
+        full_round(c, &mut state, round)?;
+    }
+    state[0].materialize(c)
 }
 
 /// Bits of a Schnorr response `s` (least significant first): the scalar field of
@@ -281,13 +395,19 @@ mod tests {
             c.check_satisfied().unwrap();
             let t = n + 1;
             let rounds = FULL_ROUNDS + PARTIAL_ROUNDS[t - 2];
+            let gates = c.num_gates() - before;
+            // The dense layout: one gate per output (t ≤ 4) or a chained sum per output.
             let per_output = if t <= 4 { 1 } else { 1 + (t - 4).div_ceil(3) };
-            let sboxes = FULL_ROUNDS * (t - 1);
-            assert_eq!(
-                c.num_gates() - before,
-                t + sboxes + ((rounds - 1) * t + 1) * per_output,
-                "n = {n}"
-            );
+            let dense = t + FULL_ROUNDS * (t - 1) + ((rounds - 1) * t + 1) * per_output;
+            if t == 9 {
+                // The Schnorr challenge's width: 729 gates instead of 1,966.
+                assert_eq!(gates, 729);
+            }
+            if t <= 4 {
+                assert_eq!(gates, dense, "n = {n}");
+            } else {
+                assert!(gates < dense, "n = {n}: {gates} gates, dense {dense}");
+            }
         }
     }
 
@@ -328,9 +448,9 @@ mod tests {
         assert!(verify_circuit(&pk, &state, &other_sig, true).check_satisfied().is_err());
         // Disabled (a padding entry), a bad signature is not checked.
         verify_circuit(&other_pk, &state, &sig, false).check_satisfied().unwrap();
-        // Poseidon (width 9) 1,902, the challenge's bits and comparison, c·PK at 6 gates
-        // per bit, s·G at 5 per bit with the bits' booleans: 5,388 gates in all.
-        assert_eq!(c.num_gates(), 5_452);
+        // Poseidon (width 9) 729, the challenge's bits and comparison, c·PK at 6 gates
+        // per bit, s·G at 5 per bit with the bits' booleans: 4,215 gates in all.
+        assert_eq!(c.num_gates(), 4_215);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! as circomlib does), round constants and MDS matrices from the Grain LFSR reference
 //! script, shipped verbatim in `poseidon_constants.json`.
 
+pub(crate) mod sparse;
+
 use std::sync::OnceLock;
 
 use ark_bn254::Fr;
@@ -82,6 +84,24 @@ fn widths() -> &'static [Width] {
 pub(crate) fn parameters(t: usize) -> (&'static [Fr], &'static [Vec<Fr>]) {
     let width = &widths()[t - 2];
     (&width.round_constants, &width.mds)
+}
+
+/// The partial rounds of width `t` (2 ..= 17) with sparse matrices, for the gadget.
+pub(crate) fn sparse_plan(t: usize) -> &'static sparse::SparsePlan {
+    static PLANS: OnceLock<Vec<sparse::SparsePlan>> = OnceLock::new();
+    let plans = PLANS.get_or_init(|| {
+        (2..=MAX_INPUTS + 1)
+            .map(|t| {
+                let (rc, mds) = parameters(t);
+                let partial = PARTIAL_ROUNDS[t - 2];
+                let constants: Vec<&[Fr]> = (FULL_ROUNDS / 2..FULL_ROUNDS / 2 + partial)
+                    .map(|r| &rc[r * t..(r + 1) * t])
+                    .collect();
+                sparse::SparsePlan::new(mds, &constants)
+            })
+            .collect()
+    });
+    &plans[t - 2]
 }
 
 fn sbox(x: Fr) -> Fr {
