@@ -3,7 +3,7 @@
 use ark_bn254::Fr;
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective, Fr as Scalar};
-use ark_ff::{AdditiveGroup, BigInteger, PrimeField, UniformRand, Zero};
+use ark_ff::{BigInteger, PrimeField, UniformRand};
 use doppio_accel::Accel;
 use doppio_kzg::Srs;
 use doppio_plonk::{Circuit, CircuitError, GateKind, preprocess, prove, verify};
@@ -49,16 +49,13 @@ fn scalar_multiplications_match_arkworks() {
     }
 }
 
-/// `k·base` for the integer whose bits (least significant first) are `bits`, natively.
+/// `k·base` for the integer whose bits (least significant first) are `bits`, by arkworks.
 fn native_fixed_base(bits: &[bool], base: EdwardsAffine) -> EdwardsAffine {
-    let mut acc = EdwardsProjective::zero();
-    for &b in bits.iter().rev() {
-        acc = acc.double();
-        if b {
-            acc += base;
-        }
+    let mut limbs = vec![0u64; bits.len().div_ceil(64)];
+    for (i, _) in bits.iter().enumerate().filter(|(_, b)| **b) {
+        limbs[i / 64] |= 1 << (i % 64);
     }
-    acc.into_affine()
+    base.mul_bigint(limbs).into_affine()
 }
 
 /// `ecc_fixed_base_mul` over `bits` (boolean witnesses): the result, checked against
