@@ -10,7 +10,10 @@ use doppio_plonk::{Circuit, CircuitError, PointVariable, Selectors, Variable};
 
 use crate::{
     poseidon::{self, FULL_ROUNDS, MAX_INPUTS, PARTIAL_ROUNDS, PoseidonError},
-    schnorr::{MAX_MESSAGE_LEN, SchnorrSignature, challenge_tag},
+    schnorr::{
+        CHALLENGE_BITS, CHALLENGE_HIGH_BOUND, MAX_MESSAGE_LEN, SchnorrSignature, challenge_halves,
+        challenge_tag,
+    },
 };
 
 /// Why a gadget could not be built.
@@ -305,43 +308,80 @@ pub fn enforce_on_curve(c: &mut Circuit, p: PointVariable) -> Result<(), Circuit
     c.gate([x2, y2, zero, zero, zero], sel)
 }
 
-/// Constrains the 254 `bits` (least significant first, boolean) to encode an integer
-/// below the BN254 scalar field order `r`, so that a field element has exactly one such
-/// decomposition: a comparison with the constant from the top bit down, keeping
-/// "equal so far" and "already below" flags (one or two gates per bit).
-pub fn enforce_below_modulus(c: &mut Circuit, bits: &[Variable]) -> Result<(), CircuitError> {
-    let modulus = Fr::MODULUS;
-    let (one, zero) = (Fr::one(), Fr::zero());
-    let (mut equal, mut below) = (c.one(), c.zero());
-    for (i, &b) in bits.iter().enumerate().rev() {
-        if modulus.get_bit(i) {
-            // below' = below + equal − equal·b; equal' = equal·b.
-            let sel = Selectors {
-                q_mul: [-one, zero],
-                q_lc: [zero, zero, one, one],
-                ..Default::default()
-            };
-            let value = c.value(below)? + c.value(equal)? * (one - c.value(b)?);
-            let next = c.witness(value);
-            c.gate([equal, b, below, equal, next], sel)?;
-            below = next;
-            equal = c.mul(equal, b)?;
-        } else {
-            // While equal, a 1 where the modulus has a 0 would exceed it: equal·b = 0.
-            let sel = Selectors { q_mul: [one, zero], ..Default::default() };
-            let z = c.zero();
-            c.gate([equal, b, z, z, z], sel)?;
+/// Bits of the challenge hash's high half `hi`, and of `p_hi − 1 − hi`: `p_hi < 2^126`.
+const HIGH_BITS: usize = 126;
+const _: () = assert!(CHALLENGE_HIGH_BOUND > 0 && CHALLENGE_HIGH_BOUND < 1 << HIGH_BITS);
+
+/// `2^n·acc + Σᵢ bitsᵢ·2ⁱ` for the `n` boolean `bits` (least significant first), three
+/// bits per row from the top, as in [`Circuit::range_check`].
+fn shift_in(c: &mut Circuit, acc: Variable, bits: &[Variable]) -> Result<Variable, CircuitError> {
+    let (mut acc, mut high, zero) = (acc, bits.len(), c.zero());
+    while high > 0 {
+        let low = high.saturating_sub(3);
+        let mut vars = [acc, zero, zero, zero];
+        let mut coeffs = [Fr::from(1u64 << (high - low)), Fr::zero(), Fr::zero(), Fr::zero()];
+        for (slot, i) in (low..high).rev().enumerate() {
+            (vars[slot + 1], coeffs[slot + 1]) = (bits[i], Fr::from(1u64 << (i - low)));
         }
+        acc = c.lc(vars, coeffs)?;
+        high = low;
     }
-    c.enforce_constant(below, one)
+    Ok(acc)
+}
+
+/// Boolean witnesses for the low `n` bits of `value`, least significant first.
+fn bits_of(c: &mut Circuit, value: Fr, n: usize) -> Vec<Variable> {
+    let repr = value.into_bigint();
+    (0..n).map(|i| c.bool_witness(repr.get_bit(i))).collect()
+}
+
+/// The challenge of the hash `h` ([`crate::schnorr::challenge_of_hash`]): its low half
+/// `lo` as 128 boolean variables (least significant first), the split
+/// `h = lo + 2^128·hi` constrained to be the canonical one.
+///
+/// `lo` is 128 booleans, `hi` 126 booleans, and `p_hi − 1 − hi` 126 more, so as integers
+/// `0 ≤ hi < p_hi` and `lo + 2^128·hi < 2^128·p_hi ≤ p`: the integer below `p` equal to
+/// `h`, of which there is one. Both bounds on `hi` matter: with only
+/// `p_hi − 1 − hi < 2^126`, a "negative" `hi` (a field element near `p`) would give
+/// hashes above about `p/2` a second split, `h − p`. 509 rows; a hash whose `hi` is not
+/// below `p_hi` has no satisfying witness.
+pub fn challenge_bits(c: &mut Circuit, h: Variable) -> Result<Vec<Variable>, CircuitError> {
+    let (lo, hi) = challenge_halves(c.value(h)?);
+    challenge_bits_with(c, h, lo, Fr::from(hi))
+}
+
+/// [`challenge_bits`] with the prover's split `(lo, hi)` given (tests forge it).
+fn challenge_bits_with(
+    c: &mut Circuit,
+    h: Variable,
+    lo: u128,
+    hi: Fr,
+) -> Result<Vec<Variable>, CircuitError> {
+    let bound = Fr::from(CHALLENGE_HIGH_BOUND - 1);
+    let lo_bits = bits_of(c, Fr::from(lo), CHALLENGE_BITS);
+    let hi_bits = bits_of(c, hi, HIGH_BITS);
+    let rest_bits = bits_of(c, bound - hi, HIGH_BITS);
+    let zero = c.zero();
+    let hi = shift_in(c, zero, &hi_bits)?;
+    let whole = shift_in(c, hi, &lo_bits)?;
+    c.enforce_equal(whole, h)?;
+    let rest = shift_in(c, zero, &rest_bits)?;
+    // rest + hi = p_hi − 1
+    let one = Fr::one();
+    let sel =
+        Selectors { q_lc: [one, one, Fr::zero(), Fr::zero()], q_c: -bound, ..Default::default() };
+    c.gate([rest, hi, zero, zero, zero], sel)?;
+    Ok(lo_bits)
 }
 
 /// Constrains `sig` to be a valid Schnorr signature by `pk` on `message` when the
 /// boolean `enabled` is 1, exactly as [`crate::schnorr::SchnorrVerKey::verify`] checks
-/// it: `c = Poseidon(TAG, R.x, R.y, PK.x, PK.y, m…)` decomposed into its unique 254 bits,
-/// then `s·G = R + c·PK`. When `enabled` is 0 only `R`'s curve membership is enforced,
-/// so padding entries carry any on-curve point (the identity). `pk` is trusted to be a
-/// point of the prime-order subgroup (stake-table keys are validated when registered).
+/// it: `h = Poseidon(TAG, R.x, R.y, PK.x, PK.y, m…)` split into its unique halves
+/// `lo + 2^128·hi` with `hi < p_hi` ([`challenge_bits`]), then `s·G = R + lo·PK`. When
+/// `enabled` is 0 only `R`'s curve membership is enforced, so padding entries carry any
+/// on-curve point (the identity): the split is then of `enabled·h = 0`, which always has
+/// one. `pk` is trusted to be a point of the prime-order subgroup (stake-table keys are
+/// validated when registered).
 pub fn schnorr_verify_if(
     c: &mut Circuit,
     enabled: Variable,
@@ -357,8 +397,8 @@ pub fn schnorr_verify_if(
     let mut inputs = vec![tag, sig.r.x, sig.r.y, pk.x, pk.y];
     inputs.extend_from_slice(message);
     let h = poseidon_hash(c, &inputs)?;
-    let c_bits = c.range_check(h, Fr::MODULUS_BIT_SIZE as usize)?;
-    enforce_below_modulus(c, &c_bits)?;
+    let h = c.mul(enabled, h)?;
+    let c_bits = challenge_bits(c, h)?;
     let lhs = c.ecc_fixed_base_mul(&sig.s_bits, &EdwardsAffine::generator())?;
     let c_pk = c.ecc_scalar_mul(&c_bits, pk)?;
     let rhs = c.ecc_add(sig.r, c_pk)?;
@@ -448,9 +488,11 @@ mod tests {
         assert!(verify_circuit(&pk, &state, &other_sig, true).check_satisfied().is_err());
         // Disabled (a padding entry), a bad signature is not checked.
         verify_circuit(&other_pk, &state, &sig, false).check_satisfied().unwrap();
-        // Poseidon (width 9) 729, the challenge's bits and comparison, c·PK at 6 gates
-        // per bit, s·G at 5 per bit with the bits' booleans: 4,215 gates in all.
-        assert_eq!(c.num_gates(), 4_215);
+        // Three rows of the test's own (two constants, `enabled`), then: R on the curve 3,
+        // the tag 1, Poseidon (width 9) 729, enabled·h 1, the challenge's split 509,
+        // s's booleans 251 and s·G 502 (2-bit windows), c·PK 768 (6 per bit over 128
+        // bits), R + c·PK 2, the two gated equalities 2: 2,768 for the signature.
+        assert_eq!(c.num_gates(), 3 + 2_768);
     }
 
     #[test]
@@ -465,24 +507,58 @@ mod tests {
         verify(&vk, &[], &proof).unwrap();
     }
 
-    #[test]
-    fn only_canonical_decompositions_pass_the_modulus_comparison() {
-        let cases = [
-            (Fr::MODULUS, false),
-            (Fr::from(0u64).into_bigint(), true),
-            ((-Fr::one()).into_bigint(), true),
-        ];
-        for (value, ok) in cases {
-            let mut c = Circuit::new();
-            let bits: Vec<Variable> = (0..254).map(|i| c.bool_witness(value.get_bit(i))).collect();
-            enforce_below_modulus(&mut c, &bits).unwrap();
-            assert_eq!(c.check_satisfied().is_ok(), ok, "{value}");
-        }
-        // 2^254 − 1 exceeds the modulus at its top bits.
+    /// `2^128` as a field element.
+    fn two_128() -> Fr {
+        Fr::from(u128::MAX) + Fr::one()
+    }
+
+    /// A circuit splitting the hash `h` with the witness `(lo, hi)`.
+    fn split_circuit(h: Fr, split: Option<(u128, Fr)>) -> Circuit {
         let mut c = Circuit::new();
-        let bits: Vec<Variable> = (0..254).map(|_| c.bool_witness(true)).collect();
-        enforce_below_modulus(&mut c, &bits).unwrap();
-        assert!(c.check_satisfied().is_err());
+        let hv = c.witness(h);
+        let bits = match split {
+            Some((lo, hi)) => challenge_bits_with(&mut c, hv, lo, hi).unwrap(),
+            None => challenge_bits(&mut c, hv).unwrap(),
+        };
+        assert_eq!(bits.len(), CHALLENGE_BITS);
+        c
+    }
+
+    #[test]
+    fn only_the_canonical_split_below_the_bound_satisfies() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let p_hi = Fr::from(CHALLENGE_HIGH_BOUND);
+        let largest = p_hi * two_128() - Fr::one(); // hi = p_hi − 1, lo = 2^128 − 1
+        for h in [Fr::zero(), Fr::one(), Fr::rand(&mut rng), Fr::rand(&mut rng), largest] {
+            if crate::schnorr::challenge_of_hash(h).is_err() {
+                continue; // a random h with hi = p_hi: probability 2^-126
+            }
+            let c = split_circuit(h, None);
+            c.check_satisfied().unwrap();
+            assert_eq!(c.num_gates() - Circuit::new().num_gates(), 509);
+        }
+        // Hashes whose high half is p_hi have no satisfying split.
+        for h in [p_hi * two_128(), -Fr::one()] {
+            assert!(split_circuit(h, None).check_satisfied().is_err(), "{h}");
+            let (lo, hi) = challenge_halves(h);
+            assert_eq!(hi, CHALLENGE_HIGH_BOUND);
+            assert!(split_circuit(h, Some((lo, Fr::from(hi)))).check_satisfied().is_err());
+        }
+        // h + p as the integer: hi ≥ p_hi (the upper bound catches it).
+        let h = Fr::from(5u64);
+        let (p_lo, p_hi_int) = challenge_halves(Fr::zero() - Fr::one()); // p − 1
+        let (lo, carry) = (p_lo + 1).overflowing_add(5);
+        let forged_hi = Fr::from(p_hi_int) + Fr::from(carry as u64);
+        assert_eq!(Fr::from(lo) + two_128() * forged_hi, h);
+        assert!(split_circuit(h, Some((lo, forged_hi))).check_satisfied().is_err());
+        // h − p as the integer, i.e. a "negative" hi (p_hi − 1 − hi is then below 2^126,
+        // so only hi's own range check catches it).
+        let h = -Fr::from(1u64); // h − p = −1 = (2^128 − 1) + 2^128·(−1)
+        let (lo, hi) = (u128::MAX, -Fr::one());
+        assert_eq!(Fr::from(lo) + two_128() * hi, h);
+        let rest = Fr::from(CHALLENGE_HIGH_BOUND - 1) - hi;
+        assert!(rest.into_bigint().num_bits() <= HIGH_BITS as u32);
+        assert!(split_circuit(h, Some((lo, hi))).check_satisfied().is_err());
     }
 
     #[test]

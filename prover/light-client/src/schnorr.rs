@@ -24,8 +24,18 @@ pub const TAG_SCHNORR_SIG: &str = "SCHNORR_SIG";
 /// `5 + len ≤ poseidon::MAX_INPUTS` inputs.
 pub const MAX_MESSAGE_LEN: usize = poseidon::MAX_INPUTS - 5;
 /// Domain tag, first input of the challenge hash: the ASCII bytes of
-/// `DOPPIO_SCHNORR_SIG_V1` read as a big-endian integer.
-pub const CHALLENGE_TAG: &[u8] = b"DOPPIO_SCHNORR_SIG_V1";
+/// `DOPPIO_SCHNORR_SIG_V2` read as a big-endian integer. (`V1` signatures took the whole
+/// hash modulo the group order as the challenge; the new tag keeps the two apart.)
+pub const CHALLENGE_TAG: &[u8] = b"DOPPIO_SCHNORR_SIG_V2";
+/// Bits of a challenge: the low half of the challenge hash.
+pub const CHALLENGE_BITS: usize = 128;
+/// `p_hi = ⌊p / 2^128⌋` for the BN254 scalar field order `p` (a 126-bit number): the
+/// challenge hash's high half must be below it, so that `lo + 2^128·hi < p` and the
+/// split of a hash into halves is unique (what the circuit relies on).
+pub const CHALLENGE_HIGH_BOUND: u128 = {
+    let limbs = <Field as PrimeField>::MODULUS.0;
+    (limbs[2] as u128) | ((limbs[3] as u128) << 64)
+};
 /// Prefix of the SHA-512 input that derives the nonce.
 pub const NONCE_DST: &[u8] = b"DOPPIO_SCHNORR_NONCE_V1";
 /// Prefix of the SHA-512 input that derives a signing key from a 32-byte seed.
@@ -97,6 +107,11 @@ pub enum SchnorrError {
     /// The nonce hash reduced to zero (probability 2^-251; re-sign a different message).
     #[error("the derived nonce is zero")]
     DegenerateNonce,
+    /// The challenge hash's high half is not below [`CHALLENGE_HIGH_BOUND`] (probability
+    /// about 2^-126 for an honest hash): no such signature is valid, and signers retry
+    /// with another nonce.
+    #[error("the challenge hash's high half is not below ⌊p / 2^128⌋")]
+    ChallengeOutOfRange,
     /// The signature does not verify for this key and message.
     #[error("invalid Schnorr signature")]
     InvalidSignature,
@@ -169,19 +184,39 @@ impl SchnorrSigningKey {
 
     /// Signs `message` (at most [`MAX_MESSAGE_LEN`] field elements) deterministically.
     pub fn sign(&self, message: &[Field]) -> Result<SchnorrSignature, SchnorrError> {
-        check_message(message)?;
-        let k = self.nonce(message)?;
-        let r = (EdwardsProjective::generator() * k).into_affine();
-        let c = challenge(&r, &self.ver_key(), message)?;
-        Ok(SchnorrSignature { r, s: k + c * self.0 })
+        self.sign_with(message, challenge)
     }
 
-    /// `k = SHA-512(NONCE_DST ‖ sk ‖ m₀ ‖ … ‖ mₙ₋₁)` mod order, every value 32 bytes little
-    /// endian.
-    fn nonce(&self, message: &[Field]) -> Result<Scalar, SchnorrError> {
+    /// Signs with `challenge_of`, retrying with the next nonce while it answers
+    /// [`SchnorrError::ChallengeOutOfRange`] (tests substitute it to reach the retry).
+    fn sign_with(
+        &self,
+        message: &[Field],
+        challenge_of: impl Fn(&EdwardsAffine, &SchnorrVerKey, &[Field]) -> Result<Scalar, SchnorrError>,
+    ) -> Result<SchnorrSignature, SchnorrError> {
+        check_message(message)?;
+        let pk = self.ver_key();
+        let mut attempt = 0u64;
+        loop {
+            let k = self.nonce(message, attempt)?;
+            let r = (EdwardsProjective::generator() * k).into_affine();
+            match challenge_of(&r, &pk, message) {
+                Ok(c) => return Ok(SchnorrSignature { r, s: k + c * self.0 }),
+                Err(SchnorrError::ChallengeOutOfRange) => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// `k = SHA-512(NONCE_DST ‖ sk ‖ m₀ ‖ … ‖ mₙ₋₁ [‖ attempt])` mod order, every value 32
+    /// bytes little endian and `attempt` 8 bytes little endian, left out for the first.
+    fn nonce(&self, message: &[Field], attempt: u64) -> Result<Scalar, SchnorrError> {
         let mut h = Sha512::new().chain_update(NONCE_DST).chain_update(scalar_bytes(&self.0));
         for m in message {
             h.update(m.into_bigint().to_bytes_le());
+        }
+        if attempt > 0 {
+            h.update(attempt.to_le_bytes());
         }
         let k = Scalar::from_le_bytes_mod_order(&h.finalize());
         if k.is_zero() { Err(SchnorrError::DegenerateNonce) } else { Ok(k) }
@@ -204,7 +239,9 @@ impl SchnorrVerKey {
         self.0
     }
 
-    /// Checks `sig` on `message`: `s·G == R + c·PK`.
+    /// Checks `sig` on `message`: the challenge hash's high half below
+    /// [`CHALLENGE_HIGH_BOUND`] ([`SchnorrError::ChallengeOutOfRange`] otherwise), then
+    /// `s·G == R + c·PK`.
     pub fn verify(&self, message: &[Field], sig: &SchnorrSignature) -> Result<(), SchnorrError> {
         check_message(message)?;
         let c = challenge(&sig.r, self, message)?;
@@ -253,8 +290,8 @@ impl SchnorrSignature {
     }
 }
 
-/// The challenge `c = Poseidon(tag, R.x, R.y, PK.x, PK.y, m…)`, read as an integer and
-/// reduced modulo the subgroup order.
+/// The challenge: `h = Poseidon(tag, R.x, R.y, PK.x, PK.y, m…)` split as
+/// `lo + 2^128·hi`, `c = lo` ([`challenge_of_hash`]).
 pub fn challenge(
     r: &EdwardsAffine,
     pk: &SchnorrVerKey,
@@ -263,9 +300,26 @@ pub fn challenge(
     check_message(message)?;
     let mut inputs = vec![challenge_tag(), r.x, r.y, pk.0.x, pk.0.y];
     inputs.extend_from_slice(message);
-    let c = poseidon::hash(&inputs)
+    let h = poseidon::hash(&inputs)
         .map_err(|_| SchnorrError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN })?;
-    Ok(Scalar::from_le_bytes_mod_order(&c.into_bigint().to_bytes_le()))
+    challenge_of_hash(h)
+}
+
+/// The halves `(lo, hi)` of a hash's canonical integer `lo + 2^128·hi`.
+pub fn challenge_halves(h: Field) -> (u128, u128) {
+    let limbs = h.into_bigint().0;
+    let half = |a: u64, b: u64| (a as u128) | ((b as u128) << 64);
+    (half(limbs[0], limbs[1]), half(limbs[2], limbs[3]))
+}
+
+/// The challenge `lo` of a hash, or [`SchnorrError::ChallengeOutOfRange`] when its high
+/// half is not below [`CHALLENGE_HIGH_BOUND`].
+pub fn challenge_of_hash(h: Field) -> Result<Scalar, SchnorrError> {
+    let (lo, hi) = challenge_halves(h);
+    if hi >= CHALLENGE_HIGH_BOUND {
+        return Err(SchnorrError::ChallengeOutOfRange);
+    }
+    Ok(Scalar::from(lo))
 }
 
 /// [`CHALLENGE_TAG`] as a field element.
@@ -337,5 +391,58 @@ crate::tagged_string!(SchnorrSignature, TAG_SCHNORR_SIG, SchnorrError);
 impl fmt::Debug for SchnorrVerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SchnorrVerKey({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_high_bound_is_the_modulus_high_half() {
+        let p = <Field as PrimeField>::MODULUS;
+        assert_eq!(Field::from(CHALLENGE_HIGH_BOUND).into_bigint(), p >> 128);
+    }
+
+    #[test]
+    fn challenges_are_the_low_half_below_the_bound() {
+        let two_128 = Field::from(u128::MAX) + Field::from(1u64);
+        let top = Field::from(CHALLENGE_HIGH_BOUND) * two_128; // hi = p_hi, lo = 0
+        assert!(matches!(challenge_of_hash(top), Err(SchnorrError::ChallengeOutOfRange)));
+        assert!(matches!(
+            challenge_of_hash(-Field::from(1u64)),
+            Err(SchnorrError::ChallengeOutOfRange)
+        ));
+        let below = top - Field::from(1u64); // hi = p_hi − 1, lo = 2^128 − 1
+        assert_eq!(challenge_halves(below), (u128::MAX, CHALLENGE_HIGH_BOUND - 1));
+        assert_eq!(challenge_of_hash(below).unwrap(), Scalar::from(u128::MAX));
+        let h = Field::from(7u64) * two_128 + Field::from(5u64);
+        assert_eq!(challenge_halves(h), (5, 7));
+        assert_eq!(challenge_of_hash(h).unwrap(), Scalar::from(5u64));
+    }
+
+    #[test]
+    fn signing_retries_with_the_next_nonce_when_the_challenge_is_out_of_range() {
+        let key = SchnorrSigningKey::from_seed(&[3; 32]).unwrap();
+        let m = [Field::from(1u64), Field::from(2u64)];
+        let first = key.sign(&m).unwrap();
+        // Pretend the first nonce's challenge hash had hi ≥ p_hi.
+        let picky = |r: &EdwardsAffine, pk: &SchnorrVerKey, m: &[Field]| {
+            if *r == first.r() {
+                Err(SchnorrError::ChallengeOutOfRange)
+            } else {
+                challenge(r, pk, m)
+            }
+        };
+        let retried = key.sign_with(&m, picky).unwrap();
+        let k1 = key.nonce(&m, 1).unwrap();
+        assert_eq!(retried.r(), (EdwardsProjective::generator() * k1).into_affine());
+        assert_ne!(retried.r(), first.r());
+        key.ver_key().verify(&m, &retried).unwrap();
+        // Other errors are not retried.
+        let failing = |_: &EdwardsAffine, _: &SchnorrVerKey, _: &[Field]| -> Result<Scalar, _> {
+            Err(SchnorrError::InvalidSignature)
+        };
+        assert!(matches!(key.sign_with(&m, failing), Err(SchnorrError::InvalidSignature)));
     }
 }

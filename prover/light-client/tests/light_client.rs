@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective, Fq, Fr as Scalar};
-use ark_ff::{One, PrimeField, Zero};
+use ark_ff::{BigInteger, One, PrimeField, Zero};
 use ark_serialize::CanonicalSerialize;
 use doppio_light_client::{
     Field, SchnorrError, SchnorrSignature, SchnorrSigningKey, SchnorrVerKey, poseidon,
@@ -69,6 +69,9 @@ fn schnorr_matches_the_independent_implementation() {
         assert_eq!((sig.r().x, sig.r().y), point(&v["r"]), "R for {msg:?}");
         assert_eq!(sig.s(), Scalar::from_str(v["s"].as_str().unwrap()).unwrap());
         pk.verify(&msg, &sig).unwrap();
+        // The challenge is the hash's low 128 bits.
+        let c = schnorr::challenge(&sig.r(), &pk, &msg).unwrap();
+        assert!(c.into_bigint().num_bits() <= schnorr::CHALLENGE_BITS as u32);
     }
 }
 

@@ -17,9 +17,9 @@
 use std::fmt;
 
 use ark_bn254::Fr;
-use ark_ec::twisted_edwards::TECurveConfig;
-use ark_ed_on_bn254::EdwardsConfig;
-use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
+use ark_ec::{AffineRepr, CurveGroup, twisted_edwards::TECurveConfig};
+use ark_ed_on_bn254::{EdwardsAffine, EdwardsConfig, EdwardsProjective};
+use ark_ff::{AdditiveGroup, BigInteger, Field, One, PrimeField, Zero};
 use rayon::prelude::*;
 
 /// Wires per gate: four inputs and an output.
@@ -157,6 +157,8 @@ pub enum GateKind {
     EdwardsAddY,
     /// `b ? x : y`.
     Select,
+    /// One coordinate of a fixed-base window's multiple, `v[b₀ + 2b₁]`.
+    FixedBaseWindow,
     /// Built by [`Circuit::gate`] with caller-chosen selectors.
     Custom,
     /// Filling up to the domain size.
@@ -554,25 +556,75 @@ impl Circuit {
     }
 
     /// `k·base` for a point `base` fixed by the circuit and the scalar whose boolean bits
-    /// (least significant first) are `bits`: per bit, the selected multiple
-    /// `bᵢ·2ⁱ·base` is linear in `bᵢ` (two rows) and is added (two rows).
+    /// (least significant first, each already constrained boolean) are `bits`, in 2-bit
+    /// windows: window `j` selects `Tⱼ = (b₂ⱼ + 2b₂ⱼ₊₁)·4ʲ·base` from four constants in one
+    /// row per coordinate ([`Circuit::ecc_fixed_window`]) and adds it to the sum (two
+    /// rows); the first window starts the sum. `4⌈n/2⌉ − 2` rows for `n ≥ 1` bits (an odd
+    /// top bit is a 1-bit window), the identity for none.
+    ///
+    /// Every `Tⱼ` and partial sum is a point of the curve, and the twisted Edwards
+    /// formulas of [`Circuit::ecc_add`] are complete on ed-on-BN254 (`a = 1` a square,
+    /// `d` a non-square), so no sum of multiples hits an exceptional case, whatever the
+    /// scalar (zero, a multiple of the group order, sums equal to `±Tⱼ`).
     pub fn ecc_fixed_base_mul(
         &mut self,
         bits: &[Variable],
-        base: &ark_ed_on_bn254::EdwardsAffine,
+        base: &EdwardsAffine,
     ) -> Result<PointVariable, CircuitError> {
         self.check(bits)?;
-        let mut acc = self.ecc_identity();
-        let mut multiple = *base;
-        for &b in bits {
-            let (zero, one) = (Fr::zero(), Fr::one());
-            let x = self.lc([b, ZERO, ZERO, ZERO], [multiple.x, zero, zero, zero])?;
-            // y = 1 + b·(yᵢ − 1): the identity's y when b = 0.
-            let y = self.lc([b, ONE, ZERO, ZERO], [multiple.y - one, one, zero, zero])?;
-            acc = self.ecc_add(acc, PointVariable { x, y })?;
-            multiple = (multiple + multiple).into();
+        let mut acc: Option<PointVariable> = None;
+        let mut multiple = base.into_group(); // 4ʲ·base
+        for window in bits.chunks(2) {
+            let (b0, b1) = (window[0], window.get(1).copied());
+            let t = self.ecc_fixed_window(b0, b1, multiple)?;
+            acc = Some(match acc {
+                None => t,
+                Some(a) => self.ecc_add(a, t)?,
+            });
+            multiple = multiple.double().double();
         }
-        Ok(acc)
+        Ok(acc.unwrap_or_else(|| self.ecc_identity()))
+    }
+
+    /// `(b₀ + 2b₁)·q` for boolean `b₀`, `b₁` (`b₁` absent: `b₀·q`), one row per
+    /// coordinate: with `Pₖ = k·q` (`P₀` the identity), each coordinate is
+    /// `P₀ + (P₁ − P₀)·b₀ + (P₂ − P₀)·b₁ + (P₃ − P₂ − P₁ + P₀)·b₀b₁` on wires
+    /// `(b₀, b₁, 0, 0, out)` with `q_lc₀, q_lc₁, q_mul₀, q_c` those constants.
+    fn ecc_fixed_window(
+        &mut self,
+        b0: Variable,
+        b1: Option<Variable>,
+        q: EdwardsProjective,
+    ) -> Result<PointVariable, CircuitError> {
+        let identity = EdwardsProjective::zero();
+        // A 1-bit window is the same row with b₁ = 0: P₂ = P₀ and P₃ = P₁.
+        let table = match b1 {
+            Some(_) => [identity, q, q.double(), q.double() + q],
+            None => [identity, q, identity, q],
+        };
+        let p = EdwardsProjective::normalize_batch(&table);
+        let b1 = b1.unwrap_or(ZERO);
+        self.check(&[b0, b1])?;
+        let x = self.fixed_window_row(b0, b1, [p[0].x, p[1].x, p[2].x, p[3].x]);
+        let y = self.fixed_window_row(b0, b1, [p[0].y, p[1].y, p[2].y, p[3].y]);
+        Ok(PointVariable { x, y })
+    }
+
+    /// The row `out = v[b₀ + 2b₁]` for boolean `b₀`, `b₁`, as the bilinear interpolation
+    /// of the four constants `v`.
+    fn fixed_window_row(&mut self, b0: Variable, b1: Variable, v: [Fr; 4]) -> Variable {
+        let (c0, c1, c2, c3) = (v[0], v[1] - v[0], v[2] - v[0], v[3] - v[2] - v[1] + v[0]);
+        let (w0, w1) = (self.values[b0.0], self.values[b1.0]);
+        let out = self.witness(c0 + c1 * w0 + c2 * w1 + c3 * w0 * w1);
+        let zero = Fr::zero();
+        let selectors = Selectors {
+            q_lc: [c1, c2, zero, zero],
+            q_mul: [c3, zero],
+            q_c: c0,
+            ..Default::default()
+        };
+        self.push([b0, b1, ZERO, ZERO, out], selectors, GateKind::FixedBaseWindow);
+        out
     }
 
     /// Row `i` of the padded circuit: public-input gates, then the others, then padding.

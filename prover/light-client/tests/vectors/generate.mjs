@@ -91,21 +91,35 @@ function mul(point, scalar) {
   return acc;
 }
 const le32 = (v) => Buffer.from(v.toString(16).padStart(64, "0"), "hex").reverse();
+const le8 = (v) => Buffer.from(v.toString(16).padStart(16, "0"), "hex").reverse();
 const leInt = (buf) => BigInt("0x" + Buffer.from(buf).reverse().toString("hex"));
 const tagOf = (s) => BigInt("0x" + Buffer.from(s, "ascii").toString("hex"));
 
-const CHALLENGE_TAG = tagOf("DOPPIO_SCHNORR_SIG_V1");
+const CHALLENGE_TAG = tagOf("DOPPIO_SCHNORR_SIG_V2");
 const NONCE_DST = Buffer.from("DOPPIO_SCHNORR_NONCE_V1", "ascii");
+const TWO_128 = 1n << 128n;
+const P_HI = P / TWO_128; // the challenge hash's high half must be below it
 
-function sign(sk, msg) {
-  const pk = mul(G, sk);
+// k = SHA-512(NONCE_DST ‖ sk ‖ m… [‖ attempt, 8 bytes LE for attempts after the first]).
+function nonce(sk, msg, attempt) {
   const h = createHash("sha512").update(NONCE_DST).update(le32(sk));
   msg.forEach((m) => h.update(le32(m)));
-  const k = leInt(h.digest()) % R;
-  const r = mul(G, k);
-  const c = poseidon([CHALLENGE_TAG, r.x, r.y, pk.x, pk.y, ...msg]);
-  const s = mod(k + (c % R) * sk, R);
-  return { pk, r, s };
+  if (attempt > 0n) h.update(le8(attempt));
+  return leInt(h.digest()) % R;
+}
+
+// h = Poseidon(TAG, R, PK, m…) = lo + 2^128·hi; the challenge is lo, valid when hi < P_HI
+// (otherwise: the next nonce).
+function sign(sk, msg) {
+  const pk = mul(G, sk);
+  for (let attempt = 0n; ; attempt++) {
+    const k = nonce(sk, msg, attempt);
+    const r = mul(G, k);
+    const h = poseidon([CHALLENGE_TAG, r.x, r.y, pk.x, pk.y, ...msg]);
+    if (h / TWO_128 >= P_HI) continue;
+    const s = mod(k + (h % TWO_128) * sk, R);
+    return { pk, r, s };
+  }
 }
 
 const schnorrVectors = [];
