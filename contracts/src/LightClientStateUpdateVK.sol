@@ -11,40 +11,40 @@ library LightClientStateUpdateVK {
     uint256 internal constant DOMAIN_SIZE_INV = 0x30641e0e92bebef818268d663bcad6dbcfd6c0149170f6d7d350b1b1fa6c1001;
     uint256 internal constant OMEGA = 0x00eeb2cb5981ed45649abebde081dcff16c8601de4347e7dd1628ba2daac43b7;
     uint256 internal constant NUM_INPUTS = 7;
-    bytes32 internal constant VK_DIGEST = 0x99bcb77262a72a05a5b89af017414a116e232a495da6740becd2f08fd4ceaf19;
+    bytes32 internal constant VK_DIGEST = 0xce28879690b9e530b354f91e4563ef5d2ec1cd1b9b3f9dfae14d3c0f6a3dede0;
     uint256 internal constant K0 = 0x0000000000000000000000000000000000000000000000000000000000000001;
     uint256 internal constant K1 = 0x0000000000000000000000000000000000000000000000000000000000000005;
     uint256 internal constant K2 = 0x0000000000000000000000000000000000000000000000000000000000000019;
     uint256 internal constant K3 = 0x000000000000000000000000000000000000000000000000000000000000007d;
     uint256 internal constant K4 = 0x0000000000000000000000000000000000000000000000000000000000000271;
-    uint256 internal constant Q_LC0_X = 0x0b3e8e33f916d29ad6bbcc9f569101fe75e4c74aee23eb4bad2b7e47b9f0196b;
-    uint256 internal constant Q_LC0_Y = 0x2378ea47393db799003776b670713bd558d83d77ec250a4ee46bcdc78c7f8aab;
-    uint256 internal constant Q_LC1_X = 0x16c79d4a2d922ade644a2a80c3371dfe42bd9fb4e57d03c8b1fed8bd4325fdd1;
-    uint256 internal constant Q_LC1_Y = 0x17d33680c532e98465b436707a66ae65af1334d7ab0ce891e55efc28cb3fc9b3;
-    uint256 internal constant Q_LC2_X = 0x07fffd0a42fb356736d8361a5361f8e45c0e4b301bf374e3a20c1b6dcf9943ad;
-    uint256 internal constant Q_LC2_Y = 0x050e41a34f67cfe68db227c6fa2e16be15c23202207301436773204e894a5258;
-    uint256 internal constant Q_LC3_X = 0x01e48882240233bd296c32b2d039f01411ae45fccf147b6a3a75f5d8712f3422;
-    uint256 internal constant Q_LC3_Y = 0x0315f0cd0654e528dd4add3e99423541b3961066fc6f35e9f4a9febdf8646079;
-    uint256 internal constant Q_MUL0_X = 0x09e48a797cb219eb1152df095a87cfa498e673fdec2f13ed0c8ce8316ed528fd;
-    uint256 internal constant Q_MUL0_Y = 0x29389df7880fd3f6fa5fc85c728277e0913850f9faa1ff8fdb566887f21dcde5;
-    uint256 internal constant Q_MUL1_X = 0x0314cb558b35dc07536766d1195ec3bafcebb302f5ffd4be5617edab1bd426f7;
-    uint256 internal constant Q_MUL1_Y = 0x01bbdceddca5ba5afd0ab802d1eff6eee863bcb5075185a48124915a3a5b0563;
-    uint256 internal constant Q_HASH_X = 0x16f8287191bec852b89289a770bc0c781048a247b70fcd1ba2158dced3d88cdc;
-    uint256 internal constant Q_HASH_Y = 0x237c397b87fcc2b432e9158b1732c277ad57eb9bfc73c16432543838a8c4b0ce;
-    uint256 internal constant Q_C_X = 0x1926a1db6fec34a86befb0c0ee8101b97ec5c7b7465e697edc3d056a88736d1f;
-    uint256 internal constant Q_C_Y = 0x05f5b69ab457c5d2c7483e5ce04d163ebc1abd53caeeee71a20f154bdbb104ce;
-    uint256 internal constant Q_ECC_X = 0x15b49978b8cec5a8885ffcf8f204b8dafb0b7f086dcdcfae1588010b42936d9b;
-    uint256 internal constant Q_ECC_Y = 0x2f4c28a0fca6f9b7d5165f423b7afed48e22be920290adf32735c27de2583b75;
-    uint256 internal constant SIGMA0_X = 0x2d201574635e64e5d4ddc26c318cbc17aeb0e4983591e41e29bb98b4f72045c6;
-    uint256 internal constant SIGMA0_Y = 0x1521ad5bf2f6e51567cf95b1d37c420eb46b05797affdd2885691fcf58432db6;
-    uint256 internal constant SIGMA1_X = 0x00b5a1cf8652db847ffdfbbbaa719b77641623828585ba70e7ed324295707464;
-    uint256 internal constant SIGMA1_Y = 0x0b133e96fed731fab2909fce2b2f0ac4e40219df898c042084a8e483b4609a26;
-    uint256 internal constant SIGMA2_X = 0x0b1e7bdca89926007d8b72db2868f6ee9c7e47e2a73be06e21790b36b873fea2;
-    uint256 internal constant SIGMA2_Y = 0x2bcb6161b40dbf4cf550bddff5fe6e511d796495a86a9e6790ec46fb1e7322b8;
-    uint256 internal constant SIGMA3_X = 0x2863f65939ff0d22f0e0a8d9d0abd1c2eff1b0cc97c660404c6cff8af5952a8b;
-    uint256 internal constant SIGMA3_Y = 0x049da2f7db012e36569f1ebc94c6da288bcd75c037b4d5dee20c8d6796400599;
-    uint256 internal constant SIGMA4_X = 0x00593df8e6f18065c0ad1817a9a72250e99a8e5ce2172583370a5a5161cf801a;
-    uint256 internal constant SIGMA4_Y = 0x18f64371797bee4fb11fda5ca592b7a6c3a74f554342e25d9e368dd0708a15b2;
+    uint256 internal constant Q_LC0_X = 0x1b2ced84c1b718cdb3389ab0c247446fdf061ceb3459bcdd21a1966e37ad9ff1;
+    uint256 internal constant Q_LC0_Y = 0x2a868840c9a5adbaaa37aee43e00f1a0810ead7978431629635d2ef04d562966;
+    uint256 internal constant Q_LC1_X = 0x2a705b88f3312559a83c307036f3fb6a214a5d35ca6c3b2f12086c3aa599d42c;
+    uint256 internal constant Q_LC1_Y = 0x1c261484214adbc7ac5726a7f16da68cd101cb6b15cbf261fc3939a547f7a39d;
+    uint256 internal constant Q_LC2_X = 0x1bdf1977a3f296d91ab12932b29df4eb4792211b1aa238a07b600b6b4cda03fe;
+    uint256 internal constant Q_LC2_Y = 0x1c30c2cfc75cb48c3ebc0dc1d221d44712dd592cbedd1706846bbb06da66a7dc;
+    uint256 internal constant Q_LC3_X = 0x04bba814e78335c650fc7cb5a9ee4dae89efa2fbd6271a4bc49b6953ed48eadb;
+    uint256 internal constant Q_LC3_Y = 0x065fc9393b3cada310e3287849c8e8a6a8e7835baf9e24af233d318be3cab34d;
+    uint256 internal constant Q_MUL0_X = 0x0aa0793120e1fe1344933878016e8066497a89d0b2f1d3d17f3037e6a4933727;
+    uint256 internal constant Q_MUL0_Y = 0x14eccfab9a316f5540daf27b3657709d7a69903cc01524b3c870755e7258c039;
+    uint256 internal constant Q_MUL1_X = 0x2c778b7ba2a83147ec3c8500643b92c4f7cea81f4dafb9b3bf778bce8e0f807b;
+    uint256 internal constant Q_MUL1_Y = 0x1a1921e8485be997d0f36dd80827f7042e76c3d937ae0cbecf750329523a5d71;
+    uint256 internal constant Q_HASH_X = 0x16b372c00489d875a5789948b9aadd6df1714b82f33c715ec1a6dbeed1ed07ae;
+    uint256 internal constant Q_HASH_Y = 0x2ebd181893172722f98beb97e70a5cd37597e27aed0735b3be2c20f78c0eb16f;
+    uint256 internal constant Q_C_X = 0x12ab76eedb3f14ac82ffa949bf3c0ff53ff200a22241375d00a2903a521b6472;
+    uint256 internal constant Q_C_Y = 0x1dea3615ff97ba2a02a90ea0c20d4a81ba931a2eb05051570a0dd5840bc6e263;
+    uint256 internal constant Q_ECC_X = 0x0012c410f14fe14d9ce7facea339e857e102ad8be4d26ef814f598546a51f8f1;
+    uint256 internal constant Q_ECC_Y = 0x2cf46b0e8e4af0328d3dc476649a1c38efdfa8f8098ebea29e3b35453ca09e4b;
+    uint256 internal constant SIGMA0_X = 0x29b6bd013303c522bf140e83de8a3d40f26812c9310f6f6b856a7af26a88cac0;
+    uint256 internal constant SIGMA0_Y = 0x1b459af8573d92a2c56b26bc897ac6f4064f2339ffb5591099679c98b497f0ad;
+    uint256 internal constant SIGMA1_X = 0x1b7b498e1250f12a13c3c4636c21770a28c25f5c1b86b91f588c1bc918cd4419;
+    uint256 internal constant SIGMA1_Y = 0x001febe8480fb6d6bf8e2eeccc1047e6e344c3a9eedf834262f8dd561fc8e666;
+    uint256 internal constant SIGMA2_X = 0x2b100c9dc62bb0e430e78116e6eaca91095ffbe710830202816fcc3b0eb4aaf0;
+    uint256 internal constant SIGMA2_Y = 0x14b361694db6b31ad290460afec191cd5bc0a3516d408b40b26d25bed610a8bc;
+    uint256 internal constant SIGMA3_X = 0x1356b4d71d94e204a15f299af3835818b973c6bb239b8e7aab7addd8660a0097;
+    uint256 internal constant SIGMA3_Y = 0x2526c4ce7a7530e8207b8954d57d20eb47e79a999f9dfb37e72ec83b55bf8863;
+    uint256 internal constant SIGMA4_X = 0x0654704ef3761a2223c5c24fcd1bd71e40df162020f7159440d33756a1466932;
+    uint256 internal constant SIGMA4_Y = 0x1a3a9b261708718e9325f0f72a038b1e807c754fcfc7c4ce3c6b12b1a5530b14;
     uint256 internal constant G1_X = 0x0000000000000000000000000000000000000000000000000000000000000001;
     uint256 internal constant G1_Y = 0x0000000000000000000000000000000000000000000000000000000000000002;
     uint256 internal constant H_X1 = 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2;
@@ -62,35 +62,35 @@ library LightClientStateUpdateVK {
             mstore(add(vk, 0x0), 0x0000000000000000000000000000000000000000000000000000000000010000)
             mstore(add(vk, 0x20), 0x0000000000000000000000000000000000000000000000000000000000000007)
             mstore(add(vk, 0x40), 0x00eeb2cb5981ed45649abebde081dcff16c8601de4347e7dd1628ba2daac43b7)
-            mstore(add(vk, 0x60), 0x99bcb77262a72a05a5b89af017414a116e232a495da6740becd2f08fd4ceaf19)
-            mstore(add(vk, 0x80), 0x0b3e8e33f916d29ad6bbcc9f569101fe75e4c74aee23eb4bad2b7e47b9f0196b)
-            mstore(add(vk, 0xa0), 0x2378ea47393db799003776b670713bd558d83d77ec250a4ee46bcdc78c7f8aab)
-            mstore(add(vk, 0xc0), 0x16c79d4a2d922ade644a2a80c3371dfe42bd9fb4e57d03c8b1fed8bd4325fdd1)
-            mstore(add(vk, 0xe0), 0x17d33680c532e98465b436707a66ae65af1334d7ab0ce891e55efc28cb3fc9b3)
-            mstore(add(vk, 0x100), 0x07fffd0a42fb356736d8361a5361f8e45c0e4b301bf374e3a20c1b6dcf9943ad)
-            mstore(add(vk, 0x120), 0x050e41a34f67cfe68db227c6fa2e16be15c23202207301436773204e894a5258)
-            mstore(add(vk, 0x140), 0x01e48882240233bd296c32b2d039f01411ae45fccf147b6a3a75f5d8712f3422)
-            mstore(add(vk, 0x160), 0x0315f0cd0654e528dd4add3e99423541b3961066fc6f35e9f4a9febdf8646079)
-            mstore(add(vk, 0x180), 0x09e48a797cb219eb1152df095a87cfa498e673fdec2f13ed0c8ce8316ed528fd)
-            mstore(add(vk, 0x1a0), 0x29389df7880fd3f6fa5fc85c728277e0913850f9faa1ff8fdb566887f21dcde5)
-            mstore(add(vk, 0x1c0), 0x0314cb558b35dc07536766d1195ec3bafcebb302f5ffd4be5617edab1bd426f7)
-            mstore(add(vk, 0x1e0), 0x01bbdceddca5ba5afd0ab802d1eff6eee863bcb5075185a48124915a3a5b0563)
-            mstore(add(vk, 0x200), 0x16f8287191bec852b89289a770bc0c781048a247b70fcd1ba2158dced3d88cdc)
-            mstore(add(vk, 0x220), 0x237c397b87fcc2b432e9158b1732c277ad57eb9bfc73c16432543838a8c4b0ce)
-            mstore(add(vk, 0x240), 0x1926a1db6fec34a86befb0c0ee8101b97ec5c7b7465e697edc3d056a88736d1f)
-            mstore(add(vk, 0x260), 0x05f5b69ab457c5d2c7483e5ce04d163ebc1abd53caeeee71a20f154bdbb104ce)
-            mstore(add(vk, 0x280), 0x15b49978b8cec5a8885ffcf8f204b8dafb0b7f086dcdcfae1588010b42936d9b)
-            mstore(add(vk, 0x2a0), 0x2f4c28a0fca6f9b7d5165f423b7afed48e22be920290adf32735c27de2583b75)
-            mstore(add(vk, 0x2c0), 0x2d201574635e64e5d4ddc26c318cbc17aeb0e4983591e41e29bb98b4f72045c6)
-            mstore(add(vk, 0x2e0), 0x1521ad5bf2f6e51567cf95b1d37c420eb46b05797affdd2885691fcf58432db6)
-            mstore(add(vk, 0x300), 0x00b5a1cf8652db847ffdfbbbaa719b77641623828585ba70e7ed324295707464)
-            mstore(add(vk, 0x320), 0x0b133e96fed731fab2909fce2b2f0ac4e40219df898c042084a8e483b4609a26)
-            mstore(add(vk, 0x340), 0x0b1e7bdca89926007d8b72db2868f6ee9c7e47e2a73be06e21790b36b873fea2)
-            mstore(add(vk, 0x360), 0x2bcb6161b40dbf4cf550bddff5fe6e511d796495a86a9e6790ec46fb1e7322b8)
-            mstore(add(vk, 0x380), 0x2863f65939ff0d22f0e0a8d9d0abd1c2eff1b0cc97c660404c6cff8af5952a8b)
-            mstore(add(vk, 0x3a0), 0x049da2f7db012e36569f1ebc94c6da288bcd75c037b4d5dee20c8d6796400599)
-            mstore(add(vk, 0x3c0), 0x00593df8e6f18065c0ad1817a9a72250e99a8e5ce2172583370a5a5161cf801a)
-            mstore(add(vk, 0x3e0), 0x18f64371797bee4fb11fda5ca592b7a6c3a74f554342e25d9e368dd0708a15b2)
+            mstore(add(vk, 0x60), 0xce28879690b9e530b354f91e4563ef5d2ec1cd1b9b3f9dfae14d3c0f6a3dede0)
+            mstore(add(vk, 0x80), 0x1b2ced84c1b718cdb3389ab0c247446fdf061ceb3459bcdd21a1966e37ad9ff1)
+            mstore(add(vk, 0xa0), 0x2a868840c9a5adbaaa37aee43e00f1a0810ead7978431629635d2ef04d562966)
+            mstore(add(vk, 0xc0), 0x2a705b88f3312559a83c307036f3fb6a214a5d35ca6c3b2f12086c3aa599d42c)
+            mstore(add(vk, 0xe0), 0x1c261484214adbc7ac5726a7f16da68cd101cb6b15cbf261fc3939a547f7a39d)
+            mstore(add(vk, 0x100), 0x1bdf1977a3f296d91ab12932b29df4eb4792211b1aa238a07b600b6b4cda03fe)
+            mstore(add(vk, 0x120), 0x1c30c2cfc75cb48c3ebc0dc1d221d44712dd592cbedd1706846bbb06da66a7dc)
+            mstore(add(vk, 0x140), 0x04bba814e78335c650fc7cb5a9ee4dae89efa2fbd6271a4bc49b6953ed48eadb)
+            mstore(add(vk, 0x160), 0x065fc9393b3cada310e3287849c8e8a6a8e7835baf9e24af233d318be3cab34d)
+            mstore(add(vk, 0x180), 0x0aa0793120e1fe1344933878016e8066497a89d0b2f1d3d17f3037e6a4933727)
+            mstore(add(vk, 0x1a0), 0x14eccfab9a316f5540daf27b3657709d7a69903cc01524b3c870755e7258c039)
+            mstore(add(vk, 0x1c0), 0x2c778b7ba2a83147ec3c8500643b92c4f7cea81f4dafb9b3bf778bce8e0f807b)
+            mstore(add(vk, 0x1e0), 0x1a1921e8485be997d0f36dd80827f7042e76c3d937ae0cbecf750329523a5d71)
+            mstore(add(vk, 0x200), 0x16b372c00489d875a5789948b9aadd6df1714b82f33c715ec1a6dbeed1ed07ae)
+            mstore(add(vk, 0x220), 0x2ebd181893172722f98beb97e70a5cd37597e27aed0735b3be2c20f78c0eb16f)
+            mstore(add(vk, 0x240), 0x12ab76eedb3f14ac82ffa949bf3c0ff53ff200a22241375d00a2903a521b6472)
+            mstore(add(vk, 0x260), 0x1dea3615ff97ba2a02a90ea0c20d4a81ba931a2eb05051570a0dd5840bc6e263)
+            mstore(add(vk, 0x280), 0x0012c410f14fe14d9ce7facea339e857e102ad8be4d26ef814f598546a51f8f1)
+            mstore(add(vk, 0x2a0), 0x2cf46b0e8e4af0328d3dc476649a1c38efdfa8f8098ebea29e3b35453ca09e4b)
+            mstore(add(vk, 0x2c0), 0x29b6bd013303c522bf140e83de8a3d40f26812c9310f6f6b856a7af26a88cac0)
+            mstore(add(vk, 0x2e0), 0x1b459af8573d92a2c56b26bc897ac6f4064f2339ffb5591099679c98b497f0ad)
+            mstore(add(vk, 0x300), 0x1b7b498e1250f12a13c3c4636c21770a28c25f5c1b86b91f588c1bc918cd4419)
+            mstore(add(vk, 0x320), 0x001febe8480fb6d6bf8e2eeccc1047e6e344c3a9eedf834262f8dd561fc8e666)
+            mstore(add(vk, 0x340), 0x2b100c9dc62bb0e430e78116e6eaca91095ffbe710830202816fcc3b0eb4aaf0)
+            mstore(add(vk, 0x360), 0x14b361694db6b31ad290460afec191cd5bc0a3516d408b40b26d25bed610a8bc)
+            mstore(add(vk, 0x380), 0x1356b4d71d94e204a15f299af3835818b973c6bb239b8e7aab7addd8660a0097)
+            mstore(add(vk, 0x3a0), 0x2526c4ce7a7530e8207b8954d57d20eb47e79a999f9dfb37e72ec83b55bf8863)
+            mstore(add(vk, 0x3c0), 0x0654704ef3761a2223c5c24fcd1bd71e40df162020f7159440d33756a1466932)
+            mstore(add(vk, 0x3e0), 0x1a3a9b261708718e9325f0f72a038b1e807c754fcfc7c4ce3c6b12b1a5530b14)
             mstore(add(vk, 0x400), 0x0000000000000000000000000000000000000000000000000000000000000001)
             mstore(add(vk, 0x420), 0x0000000000000000000000000000000000000000000000000000000000000002)
             mstore(add(vk, 0x440), 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
