@@ -71,7 +71,7 @@ impl Accel {
             ),
             BackendChoice::Cuda => tracing::info!(
                 cpu_threads = cpu.threads(),
-                "accel backend cuda: {cuda_status}; msm and ntt on the device, the rest on cpu"
+                "accel backend cuda: {cuda_status}; msm, ntt and ec_ntt on the device, the rest on cpu"
             ),
             BackendChoice::Cpu => tracing::info!(cpu_threads = cpu.threads(), "accel backend cpu"),
         }
