@@ -79,9 +79,10 @@ pub(crate) enum CudaError {
         /// What was invalid.
         what: &'static str,
     },
-    /// A resident set the job needs is not on the device (not expected: jobs hold the
-    /// device while they use one).
-    #[error("prepared bases {id} are not resident on the device")]
+    /// A resident set the job needs is not on the device, or holds fewer points than the
+    /// job (neither is expected: jobs hold the device while they use a set, and Accel checks
+    /// lengths).
+    #[error("prepared bases {id} are not resident on the device (or too short for the job)")]
     NotResident {
         /// The set's id.
         id: u64,
@@ -351,10 +352,13 @@ impl CudaBackend {
         let status = match resident {
             Some(id) => {
                 let handle = state.resident.touch(id).ok_or(CudaError::NotResident { id })?;
-                debug_assert!(n <= handle.points);
-                // SAFETY: `handle` is a live resident set of `handle.points ≥ n` points
-                // (Accel checked the length against the prepared bases), `limbs` holds n
-                // scalars, `out` room for one Jacobian point; the call is synchronous.
+                if n > handle.points {
+                    // Accel checks lengths against the prepared bases; never read past them.
+                    return Err(CudaError::NotResident { id });
+                }
+                // SAFETY: `handle` is a live resident set of `handle.points ≥ n` points,
+                // `limbs` holds n scalars, `out` room for one Jacobian point; the call is
+                // synchronous.
                 unsafe {
                     ffi::doppio_bn254_msm_resident(handle.ptr, &mut out, n, limbs.as_ptr(), &mut ms)
                 }
