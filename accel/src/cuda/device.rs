@@ -397,6 +397,10 @@ impl CudaBackend {
             return Ok(());
         }
         let n = prepared.len();
+        if n == 0 {
+            // sppark sizes an empty msm_t for 2^17-bucket windows: nothing worth keeping.
+            return Err(CudaError::NotResident { id });
+        }
         let bytes = resident_bytes(n);
         let limit = self.device.total_mem as u64 / RESIDENT_MAX_SHARE;
         if bytes > limit {
@@ -408,6 +412,7 @@ impl CudaBackend {
         // Keep the total under the limit too, oldest sets first.
         while state.resident.bytes() + bytes > limit {
             let Some(oldest) = state.resident.oldest() else { break };
+            tracing::info!(id = oldest, limit, "accel cuda: evicting resident bases (limit)");
             drop(state.resident.remove(oldest));
         }
         let points = self.points(prepared.bases());
@@ -583,6 +588,9 @@ impl Backend for CudaBackend {
     }
 
     fn prepare(&self, prepared: &PreparedBases) {
+        if prepared.is_empty() {
+            return;
+        }
         // Best effort: a set that cannot be made resident now is tried again at its first
         // use, and runs as a plain batched MSM if it still cannot.
         if let Err(e) = self.make_resident(&mut self.lock(), prepared) {
@@ -592,6 +600,9 @@ impl Backend for CudaBackend {
 
     fn msm_batch_prepared(&self, prepared: &PreparedBases, scalars: &[&[Fr]]) -> Vec<G1Projective> {
         let op = Op::MsmBatchPrepared;
+        if scalars.iter().all(|s| s.is_empty()) {
+            return vec![G1Projective::zero(); scalars.len()]; // nothing to upload or run
+        }
         let mut state = self.lock();
         if let Err(e) = self.make_resident(&mut state, prepared) {
             drop(state);

@@ -329,6 +329,11 @@ fn resident_bases_are_uploaded_once_and_reused() {
     assert!(after < both, "dropping a set frees it: {after} < {both}");
     drop(other);
     assert_eq!(gpu.metrics().device().resident_bytes, 0);
+    // An empty set is never uploaded; its only MSMs are empty.
+    let empty = gpu.prepare_bases(Vec::new());
+    let nothing: [&[Fr]; 2] = [&[], &[]];
+    assert_eq!(gpu.msm_batch_prepared(&empty, &nothing).unwrap(), vec![G1Projective::zero(); 2]);
+    assert_eq!(gpu.metrics().device().resident_bytes, 0);
     let m = cuda_metrics(&gpu, Op::MsmBatchPrepared).unwrap();
     assert_eq!(m.fallbacks, 0, "{m:?}");
 }
