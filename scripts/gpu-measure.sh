@@ -18,7 +18,9 @@
 #
 # A failing step is recorded and the next one runs. ROWS restricts the groups (default
 # "tests msm ntt batch ec_ntt vid plonk"), BACKENDS the hwprofile backends (default
-# "cuda cpu"), BUDGET_MS hwprofile's time budget per measurement (default 300).
+# "cuda cpu"), BUDGET_MS hwprofile's time budget per measurement (default 300). Runs into
+# the same $OUT add up (the profile joins every group's JSON found there), so a session
+# with a per-command time limit can run one group at a time.
 set -uo pipefail
 bin=$(cd "${1:-$(dirname "$0")}" && pwd)
 out=${OUT:?set OUT to the directory for the raw results}
@@ -67,7 +69,6 @@ rows_args() {
     esac
 }
 
-jsons=()
 for group in $rows; do
     if [ "$group" = tests ]; then
         run tests "$bin/accel-cuda-tests" cuda:: --nocapture --test-threads 1
@@ -79,12 +80,17 @@ for group in $rows; do
         # shellcheck disable=SC2086 # $args is a list of words
         run "$name" env RUST_LOG=info "$bin/hwprofile" --accel-backend "$backend" --json \
             --budget-ms "$budget" --json-out "$out/$name.json" $args
-        [ -s "$out/$name.json" ] && jsons+=("$out/$name.json")
     done
 done
 
-# One array of every row: strip each file's brackets and join the bodies with commas.
+# One array of every row in $OUT (this run's and earlier runs' into the same $OUT, so that
+# a long measurement can be split with ROWS): strip each file's brackets and join the
+# bodies with commas.
 profile=$out/profile-$gpu.json
+jsons=()
+for f in "$out"/*-cpu.json "$out"/*-cuda.json; do
+    [ -s "$f" ] && jsons+=("$f")
+done
 {
     echo '['
     first=1
