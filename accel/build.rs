@@ -26,7 +26,7 @@ mod cuda {
         or build without `--features cuda`";
 
     /// The CUDA sources, one translation unit each so that a change recompiles only one.
-    const SOURCES: [&str; 3] = ["cuda/msm.cu", "cuda/ntt.cu", "cuda/device.cu"];
+    const SOURCES: [&str; 4] = ["cuda/msm.cu", "cuda/ntt.cu", "cuda/ec_ntt.cu", "cuda/device.cu"];
 
     pub(super) fn build() {
         println!("cargo:rerun-if-env-changed=NVCC");

@@ -42,3 +42,21 @@ extern "C" const char* doppio_cuda_error_string(int code)
 {
     return cudaGetErrorString((cudaError_t)code);
 }
+
+// Page-locked host memory for staging transfers (cudaHostAlloc); *ptr is null on failure.
+extern "C" int doppio_cuda_host_alloc(void** ptr, size_t bytes)
+{
+    *ptr = nullptr;
+    cudaError_t err = cudaHostAlloc(ptr, bytes, cudaHostAllocDefault);
+    if (err != cudaSuccess) {
+        *ptr = nullptr;
+        (void)cudaGetLastError(); // not sticky: clear it so later checks do not see it
+    }
+    return (int)err;
+}
+
+// Frees memory from doppio_cuda_host_alloc.
+extern "C" int doppio_cuda_host_free(void* ptr)
+{
+    return (int)cudaFreeHost(ptr);
+}

@@ -71,7 +71,7 @@ impl Accel {
             ),
             BackendChoice::Cuda => tracing::info!(
                 cpu_threads = cpu.threads(),
-                "accel backend cuda: {cuda_status}; msm and ntt on the device, the rest on cpu"
+                "accel backend cuda: {cuda_status}; msm, ntt and ec_ntt on the device, the rest on cpu"
             ),
             BackendChoice::Cpu => tracing::info!(cpu_threads = cpu.threads(), "accel backend cpu"),
         }
@@ -178,7 +178,8 @@ impl Accel {
     }
 
     /// Prepares `bases` for many [`Accel::msm_batch_prepared`] calls (a KZG commit key):
-    /// the backend that will run them precomputes what it keeps (window tables on the CPU).
+    /// the backend that will run them precomputes what it keeps (window tables on the CPU,
+    /// a copy resident in device memory on CUDA, freed when the result is dropped).
     pub fn prepare_bases(&self, bases: Vec<G1Affine>) -> PreparedBases {
         let prepared = PreparedBases::new(bases);
         self.backend(Op::MsmBatchPrepared, prepared.len()).prepare(&prepared);

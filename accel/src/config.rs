@@ -140,6 +140,11 @@ impl CrossoverTable {
 
     /// The fastest of `available` for `op` at `size`, judged at the profiled size nearest
     /// to `size` (in log scale); `None` when the table says nothing about `op`.
+    ///
+    /// A measured crossover is needed to leave the CPU (where it is available): another
+    /// backend is chosen only at a size where the table also times the CPU and the other
+    /// backend beat it, and never below the smallest size profiled for `op` (small inputs
+    /// stay on the CPU rather than being judged by a larger size's figures).
     pub fn choose(&self, op: Op, size: usize, available: &[BackendKind]) -> Option<BackendKind> {
         let log = |s: usize| (s.max(1) as f64).log2();
         let rows = self.rows.iter().filter(|r| r.0 == op && available.contains(&r.2));
@@ -147,6 +152,15 @@ impl CrossoverTable {
             .clone()
             .map(|r| r.1)
             .min_by(|a, b| (log(*a) - log(size)).abs().total_cmp(&(log(*b) - log(size)).abs()))?;
-        rows.filter(|r| r.1 == nearest).min_by(|a, b| a.3.total_cmp(&b.3)).map(|r| r.2)
+        let smallest = rows.clone().map(|r| r.1).min()?;
+        let at = rows.filter(|r| r.1 == nearest);
+        let best = at.clone().min_by(|a, b| a.3.total_cmp(&b.3)).map(|r| r.2)?;
+        let cpu_measured = at.clone().any(|r| r.2 == BackendKind::Cpu);
+        let cpu_available = available.contains(&BackendKind::Cpu);
+        match best {
+            BackendKind::Cpu => Some(BackendKind::Cpu),
+            _ if cpu_available && (!cpu_measured || size < smallest) => Some(BackendKind::Cpu),
+            other => Some(other),
+        }
     }
 }

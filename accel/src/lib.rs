@@ -16,7 +16,7 @@ pub use accel::{Accel, MAX_LOG_NTT, check_ntt_size};
 pub use backend::{Backend, BackendKind, BlsTriple, Coset, NttDirection, Op};
 pub use config::{AccelConfig, BackendChoice, CrossoverTable, ProfileRow};
 pub use error::AccelError;
-pub use metrics::{Metrics, OpMetrics};
+pub use metrics::{DeviceGauges, Metrics, OpMetrics};
 pub use prepared::PreparedBases;
 
 /// The CPU features this process detected at run time that matter to our kernels.

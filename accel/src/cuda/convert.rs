@@ -65,6 +65,16 @@ fn reduce<F: PrimeField<BigInt = BigInt<4>>>(limbs: Limbs) -> Option<BigInt<4>> 
     (v < F::MODULUS).then_some(v)
 }
 
+/// arkworks' Jacobian coordinates of `p` as limbs (X, Y, Z; Montgomery form; the identity
+/// has Z = 0), the EC-NTT kernel's input layout.
+pub(super) fn jacobian_limbs(p: &G1Projective) -> JacobianLimbs {
+    let mut out = [0u64; 12];
+    for (i, c) in [p.x, p.y, p.z].iter().enumerate() {
+        out[4 * i..4 * i + 4].copy_from_slice(&c.0.0);
+    }
+    out
+}
+
 /// Affine limbs of `points`, converted on `parallelism`.
 pub(super) fn affine_batch(points: &[G1Affine], parallelism: Parallelism) -> Vec<AffineLimbs> {
     let mut out = vec![[0u64; 8]; points.len()];
@@ -79,14 +89,26 @@ pub(super) fn affine_batch(points: &[G1Affine], parallelism: Parallelism) -> Vec
 
 /// Montgomery limbs of `scalars`, element `i` first multiplied by `weights^i` when given
 /// (the coset offset powers of an NTT), converted on `parallelism`.
+#[cfg(test)]
 pub(super) fn scalar_batch(
     scalars: &[Fr],
     weights: Option<Fr>,
     parallelism: Parallelism,
 ) -> Vec<Limbs> {
     let mut out = vec![[0u64; 4]; scalars.len()];
+    scalar_batch_into(&mut out, scalars, weights, parallelism);
+    out
+}
+
+/// [`scalar_batch`] into `out` (`out.len() == scalars.len()`), e.g. a pinned buffer.
+pub(super) fn scalar_batch_into(
+    out: &mut [Limbs],
+    scalars: &[Fr],
+    weights: Option<Fr>,
+    parallelism: Parallelism,
+) {
     let chunk = parallelism.chunk_len(scalars.len(), 1024);
-    par(parallelism, scalars.len()).for_each_chunk(&mut out, chunk, |i, c| {
+    par(parallelism, scalars.len()).for_each_chunk(out, chunk, |i, c| {
         let start = i * chunk;
         let mut w = weights.map(|g| (g, g.pow([start as u64])));
         for (o, s) in c.iter_mut().zip(&scalars[start..]) {
@@ -100,7 +122,40 @@ pub(super) fn scalar_batch(
             };
         }
     });
-    out
+}
+
+/// Jacobian limbs of `points` into `out` (`out.len() == points.len()`).
+pub(super) fn jacobian_batch_into(
+    out: &mut [JacobianLimbs],
+    points: &[G1Projective],
+    parallelism: Parallelism,
+) {
+    let chunk = parallelism.chunk_len(points.len(), 256);
+    par(parallelism, points.len()).for_each_chunk(out, chunk, |i, c| {
+        for (o, p) in c.iter_mut().zip(&points[i * chunk..]) {
+            *o = jacobian_limbs(p);
+        }
+    });
+}
+
+/// The points the device wrote, each checked (field elements, on the curve); `None` if
+/// any is invalid.
+pub(super) fn projective_batch(
+    limbs: &[JacobianLimbs],
+    parallelism: Parallelism,
+) -> Option<Vec<G1Projective>> {
+    let mut out = vec![G1Projective::zero(); limbs.len()];
+    let ok = std::sync::atomic::AtomicBool::new(true);
+    let chunk = parallelism.chunk_len(limbs.len(), 256);
+    par(parallelism, limbs.len()).for_each_chunk(&mut out, chunk, |i, c| {
+        for (o, l) in c.iter_mut().zip(&limbs[i * chunk..]) {
+            match projective_from_limbs(l) {
+                Some(p) => *o = p,
+                None => ok.store(false, std::sync::atomic::Ordering::Relaxed),
+            }
+        }
+    });
+    ok.into_inner().then_some(out)
 }
 
 /// Writes device results back into `values`, each multiplied by `weight^i` when given (the

@@ -1,4 +1,4 @@
-//! The CUDA backend: BN254 MSM and Fr NTT on an NVIDIA GPU through sppark's kernels
+//! The CUDA backend: BN254 MSM, Fr NTT and G1 EC-NTT on an NVIDIA GPU through sppark's kernels
 //! (`accel/cuda/*.cu`, compiled by build.rs with the `cuda` feature).
 //!
 //! Always compiled: [`discover`] answers why the backend cannot run (this build lacks the
@@ -15,11 +15,17 @@ mod convert;
 #[cfg(feature = "cuda")]
 mod device;
 #[cfg(feature = "cuda")]
+mod ec_ntt;
+#[cfg(feature = "cuda")]
 mod ffi;
+#[cfg(feature = "cuda")]
+mod pinned;
+#[cfg(feature = "cuda")]
+mod resident;
 
 /// Whether the CUDA backend runs `op` on the device (the others run on the CPU).
 pub(crate) fn covers(op: Op) -> bool {
-    matches!(op, Op::Msm | Op::MsmBatch | Op::MsmBatchPrepared | Op::Ntt | Op::NttBatch)
+    matches!(op, Op::Msm | Op::MsmBatch | Op::MsmBatchPrepared | Op::Ntt | Op::NttBatch | Op::EcNtt)
 }
 
 /// The CUDA backend where this build and host can run it, else why not.

@@ -73,6 +73,22 @@ fn crossover_table_picks_the_fastest_available_backend_at_the_nearest_size() {
     assert_eq!(t.choose(Op::Msm, 1 << 18, &both), Some(BackendKind::Cuda));
     assert_eq!(t.choose(Op::Msm, 1 << 18, &[BackendKind::Cpu]), Some(BackendKind::Cpu));
     assert_eq!(t.choose(Op::Ntt, 1 << 18, &both), None);
+    // Below the smallest profiled size the CPU keeps small inputs, whatever won there.
+    let fast = [
+        row("ec_ntt", 1 << 6, BackendKind::Cpu, 9.0),
+        row("ec_ntt", 1 << 6, BackendKind::Cuda, 1.0),
+        row("ec_ntt", 1 << 10, BackendKind::Cpu, 90.0),
+        row("ec_ntt", 1 << 10, BackendKind::Cuda, 2.0),
+    ];
+    let t = CrossoverTable::from_rows(&fast).unwrap();
+    assert_eq!(t.choose(Op::EcNtt, 1 << 2, &both), Some(BackendKind::Cpu));
+    assert_eq!(t.choose(Op::EcNtt, 1 << 6, &both), Some(BackendKind::Cuda));
+    assert_eq!(t.choose(Op::EcNtt, 1 << 12, &both), Some(BackendKind::Cuda));
+    // Device rows without a CPU time at that size are no crossover: the CPU stays.
+    let device_only = [row("ntt", 1 << 20, BackendKind::Cuda, 1.0)];
+    let t = CrossoverTable::from_rows(&device_only).unwrap();
+    assert_eq!(t.choose(Op::Ntt, 1 << 20, &both), Some(BackendKind::Cpu));
+    assert_eq!(t.choose(Op::Ntt, 1 << 20, &[BackendKind::Cuda]), Some(BackendKind::Cuda));
     let err = CrossoverTable::from_rows(&[row("fft", 4, BackendKind::Cpu, 1.0)]).unwrap_err();
     assert!(err.contains("fft"), "{err}");
 }

@@ -6,7 +6,8 @@ use ark_bn254::{Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::{FftField, Field, One, Zero};
 use doppio_accel::{
-    Accel, AccelConfig, AccelError, BackendChoice, BackendKind, Coset, NttDirection, Op,
+    Accel, AccelConfig, AccelError, BackendChoice, BackendKind, Coset, NttDirection, Op, OpMetrics,
+    ProfileRow,
 };
 
 use crate::{accel, random_points, random_scalars};
@@ -25,12 +26,21 @@ fn cuda(test: &str) -> Option<Accel> {
     }
 }
 
-/// Asserts that `op` ran on the device `calls` times and never fell back to the CPU.
+/// The counters of `op` on `cuda`.
+fn cuda_metrics(gpu: &Accel, op: Op) -> Option<OpMetrics> {
+    gpu.metrics().snapshot().into_iter().find(|m| m.op == op && m.backend == BackendKind::Cuda)
+}
+
+/// Asserts that `op` ran on the device `calls` times and never fell back to the CPU, and
+/// that the device's time and transfers were counted.
 fn assert_ran_on_device(gpu: &Accel, op: Op, calls: u64) {
-    let m = gpu.metrics().snapshot();
-    let cell = m.iter().find(|m| m.op == op && m.backend == BackendKind::Cuda);
+    let cell = cuda_metrics(gpu, op);
     let (got, fallbacks) = cell.map_or((0, 0), |m| (m.calls, m.fallbacks));
     assert_eq!((got, fallbacks), (calls, 0), "{op}: calls and fallbacks on cuda");
+    let m = cell.expect("counted above");
+    assert!(m.device_nanos > 0, "{op}: device time counted: {m:?}");
+    assert!(m.bytes_to_device > 0 && m.bytes_from_device > 0, "{op}: transfers counted: {m:?}");
+    assert!(gpu.metrics().device().memory_used_bytes > 0, "device memory gauge set");
 }
 
 #[test]
@@ -58,10 +68,10 @@ fn auto_without_a_table_runs_everything_on_the_cpu() {
 #[test]
 fn cuda_choice_keeps_uncovered_operations_on_the_cpu() {
     let Some(gpu) = cuda("cuda_choice_keeps_uncovered_operations_on_the_cpu") else { return };
-    for op in [Op::Msm, Op::MsmBatch, Op::MsmBatchPrepared, Op::Ntt, Op::NttBatch] {
+    for op in [Op::Msm, Op::MsmBatch, Op::MsmBatchPrepared, Op::Ntt, Op::NttBatch, Op::EcNtt] {
         assert_eq!(gpu.backend_for(op, 1 << 10), BackendKind::Cuda, "{op}");
     }
-    for op in [Op::EcNtt, Op::EcScale, Op::BlsSumG1, Op::BlsSumG2, Op::BlsBatchVerify] {
+    for op in [Op::EcScale, Op::BlsSumG1, Op::BlsSumG2, Op::BlsBatchVerify] {
         assert_eq!(gpu.backend_for(op, 1 << 10), BackendKind::Cpu, "{op}");
     }
 }
@@ -211,9 +221,163 @@ fn uncovered_operations_match_cpu_under_cuda_choice() {
     let g = G1Projective::generator();
     let mut want: Vec<G1Projective> = random_scalars(8, 60).iter().map(|s| g * s).collect();
     let mut got = want.clone();
-    cpu.ec_ntt(&mut want, NttDirection::Forward).unwrap();
-    gpu.ec_ntt(&mut got, NttDirection::Forward).unwrap();
+    let scalars = random_scalars(8, 61);
+    cpu.ec_scale(&mut want, &scalars).unwrap();
+    gpu.ec_scale(&mut got, &scalars).unwrap();
     assert_eq!(G1Projective::normalize_batch(&got), G1Projective::normalize_batch(&want));
+}
+
+/// Points `s·G` for random `s`, with every seventh the identity.
+fn random_projective(n: usize, seed: u64) -> Vec<G1Projective> {
+    let g = G1Projective::generator();
+    let mut points: Vec<G1Projective> = random_scalars(n, seed).iter().map(|s| g * s).collect();
+    for p in points.iter_mut().step_by(7) {
+        *p = G1Projective::zero();
+    }
+    points
+}
+
+fn same_points(a: &[G1Projective], b: &[G1Projective]) -> bool {
+    G1Projective::normalize_batch(a) == G1Projective::normalize_batch(b)
+}
+
+#[test]
+fn ec_ntt_matches_cpu() {
+    let Some(gpu) = cuda("ec_ntt_matches_cpu") else { return };
+    let cpu = accel();
+    let mut calls = 0;
+    for log in 0..=10u32 {
+        let input = random_projective(1 << log, 70 + u64::from(log));
+        for direction in [NttDirection::Forward, NttDirection::Inverse] {
+            let mut want = input.clone();
+            cpu.ec_ntt(&mut want, direction).unwrap();
+            let mut got = input.clone();
+            gpu.ec_ntt(&mut got, direction).unwrap();
+            calls += 1;
+            assert!(same_points(&got, &want), "2^{log} {direction:?}");
+        }
+    }
+    assert_ran_on_device(&gpu, Op::EcNtt, calls);
+}
+
+#[test]
+fn ec_ntt_edge_cases_match_cpu() {
+    let Some(gpu) = cuda("ec_ntt_edge_cases_match_cpu") else { return };
+    let cpu = accel();
+    let g = G1Projective::generator();
+    let n = 1 << 6;
+    let mut one_hot = vec![G1Projective::zero(); n];
+    one_hot[1] = g;
+    let mut repeated = vec![g; n];
+    repeated[3] = -g;
+    let inputs = [vec![G1Projective::zero(); n], vec![g; n], vec![-g; n], one_hot, repeated];
+    for input in inputs {
+        for direction in [NttDirection::Forward, NttDirection::Inverse] {
+            let mut want = input.clone();
+            cpu.ec_ntt(&mut want, direction).unwrap();
+            let mut got = input.clone();
+            gpu.ec_ntt(&mut got, direction).unwrap();
+            assert!(same_points(&got, &want), "{direction:?}");
+        }
+    }
+    // Round trip: inverse(forward(x)) = x.
+    let input = random_projective(1 << 9, 80);
+    let mut values = input.clone();
+    gpu.ec_ntt(&mut values, NttDirection::Forward).unwrap();
+    gpu.ec_ntt(&mut values, NttDirection::Inverse).unwrap();
+    assert!(same_points(&values, &input), "round trip");
+    let m = cuda_metrics(&gpu, Op::EcNtt).unwrap();
+    assert_eq!(m.fallbacks, 0, "{m:?}");
+}
+
+#[test]
+fn resident_bases_are_uploaded_once_and_reused() {
+    let Some(gpu) = cuda("resident_bases_are_uploaded_once_and_reused") else { return };
+    let cpu = accel();
+    let n = 3000;
+    let bases = random_points(n, 90);
+    // Prefixes of every length class, the whole set, and an empty vector.
+    let lens = [0, 1, 17, 1024, 2999, 3000];
+    let vectors: Vec<Vec<Fr>> =
+        lens.iter().map(|&len| random_scalars(len, 91 + len as u64)).collect();
+    let refs: Vec<&[Fr]> = vectors.iter().map(Vec::as_slice).collect();
+    let want = cpu.msm_batch(&bases, &refs).unwrap();
+    let prepared = gpu.prepare_bases(bases.clone());
+    assert!(gpu.metrics().device().resident_bytes > 0, "resident after prepare_bases");
+    let rounds = 40u64;
+    for round in 0..rounds {
+        assert_eq!(gpu.msm_batch_prepared(&prepared, &refs).unwrap(), want, "round {round}");
+    }
+    assert_ran_on_device(&gpu, Op::MsmBatchPrepared, rounds);
+    // Bases once (64 bytes a point), then only scalars (32 bytes each) per round.
+    let scalars: u64 = lens.iter().map(|&l| 32 * l as u64).sum();
+    let m = cuda_metrics(&gpu, Op::MsmBatchPrepared).unwrap();
+    assert_eq!(m.bytes_to_device, 64 * n as u64 + rounds * scalars, "{m:?}");
+    // A second set beside the first; both stay resident and both stay right.
+    let other_bases = random_points(500, 92);
+    let other = gpu.prepare_bases(other_bases.clone());
+    let both = gpu.metrics().device().resident_bytes;
+    let short = [&vectors[2][..]];
+    assert_eq!(
+        gpu.msm_batch_prepared(&other, &short).unwrap(),
+        cpu.msm_batch(&other_bases, &short).unwrap()
+    );
+    assert_eq!(gpu.msm_batch_prepared(&prepared, &refs).unwrap(), want);
+    // Dropping a set frees its device memory.
+    drop(prepared);
+    let after = gpu.metrics().device().resident_bytes;
+    assert!(after < both, "dropping a set frees it: {after} < {both}");
+    drop(other);
+    assert_eq!(gpu.metrics().device().resident_bytes, 0);
+    // An empty set is never uploaded; its only MSMs are empty.
+    let empty = gpu.prepare_bases(Vec::new());
+    let nothing: [&[Fr]; 2] = [&[], &[]];
+    assert_eq!(gpu.msm_batch_prepared(&empty, &nothing).unwrap(), vec![G1Projective::zero(); 2]);
+    assert_eq!(gpu.metrics().device().resident_bytes, 0);
+    let m = cuda_metrics(&gpu, Op::MsmBatchPrepared).unwrap();
+    assert_eq!(m.fallbacks, 0, "{m:?}");
+}
+
+/// A profile where the device wins from 2^10 on and loses below.
+fn profile_rows() -> Vec<ProfileRow> {
+    let row = |op: Op, log: u32, backend, ms| ProfileRow {
+        op: op.name().into(),
+        size: 1 << log,
+        backend,
+        ms,
+        baseline: "arkworks".into(),
+        baseline_ms: 1.0,
+    };
+    let mut rows = Vec::new();
+    for op in [Op::Msm, Op::MsmBatch, Op::MsmBatchPrepared, Op::Ntt, Op::NttBatch, Op::EcNtt] {
+        rows.push(row(op, 4, BackendKind::Cpu, 1.0));
+        rows.push(row(op, 4, BackendKind::Cuda, 5.0));
+        rows.push(row(op, 10, BackendKind::Cpu, 50.0));
+        rows.push(row(op, 10, BackendKind::Cuda, 2.0));
+    }
+    rows
+}
+
+#[test]
+fn auto_follows_the_measured_crossover_for_every_device_operation() {
+    let path =
+        std::env::temp_dir().join(format!("doppio-accel-profile-{}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_string(&profile_rows()).unwrap()).unwrap();
+    let config = AccelConfig { profile: Some(path.clone()), ..AccelConfig::default() };
+    let auto = Accel::new(&config).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let device = auto.available().contains(&BackendKind::Cuda);
+    if !device {
+        eprintln!("no CUDA device here: checking that auto keeps everything on the cpu");
+    }
+    for op in [Op::Msm, Op::MsmBatch, Op::MsmBatchPrepared, Op::Ntt, Op::NttBatch, Op::EcNtt] {
+        assert_eq!(auto.backend_for(op, 1), BackendKind::Cpu, "{op}: tiny input");
+        assert_eq!(auto.backend_for(op, 1 << 4), BackendKind::Cpu, "{op}: cpu faster");
+        let big = if device { BackendKind::Cuda } else { BackendKind::Cpu };
+        assert_eq!(auto.backend_for(op, 1 << 10), big, "{op}: device faster");
+        assert_eq!(auto.backend_for(op, 1 << 20), big, "{op}: beyond the table");
+    }
+    assert_eq!(auto.backend_for(Op::EcScale, 1 << 20), BackendKind::Cpu, "not profiled");
 }
 
 mod random {
@@ -262,6 +426,22 @@ mod random {
             let mut got = input;
             gpu.ntt(&mut got, direction, coset).unwrap();
             prop_assert!(got == want);
+        }
+
+        #[test]
+        fn ec_ntt_matches_cpu_at_random_sizes(
+            log in 0u32..9,
+            seed in any::<u64>(),
+            inverse in any::<bool>(),
+        ) {
+            let Some(gpu) = cuda("ec_ntt_matches_cpu_at_random_sizes") else { return Ok(()) };
+            let input = random_projective(1 << log, seed);
+            let direction = if inverse { NttDirection::Inverse } else { NttDirection::Forward };
+            let mut want = input.clone();
+            accel().ec_ntt(&mut want, direction).unwrap();
+            let mut got = input;
+            gpu.ec_ntt(&mut got, direction).unwrap();
+            prop_assert!(same_points(&got, &want));
         }
     }
 }

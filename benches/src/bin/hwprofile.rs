@@ -33,6 +33,10 @@ struct Cli {
     /// Also write the JSON array to this file (whatever the output format).
     #[arg(long)]
     json_out: Option<std::path::PathBuf>,
+    /// log2 sizes for the accel operations selected, comma-separated, instead of each
+    /// operation's own sweep (for example `16,18,20,22,24` for MSM and NTT on a GPU).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(0..=26))]
+    logs: Vec<u32>,
     /// Time budget per measurement in milliseconds (at least 3 runs are always made).
     #[arg(long, default_value_t = 300)]
     budget_ms: u64,
@@ -107,7 +111,9 @@ fn run() -> anyhow::Result<()> {
     for selected in ops {
         match selected {
             Selected::Accel(op) => {
-                for log in sweep::sizes(op, extent) {
+                let logs =
+                    if cli.logs.is_empty() { sweep::sizes(op, extent) } else { cli.logs.clone() };
+                for log in logs {
                     eprint!("{op} 2^{log} … ");
                     rows.push(report(sweep::measure(&accel, op, log, budget)));
                 }

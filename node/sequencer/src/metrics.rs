@@ -148,11 +148,11 @@ impl NodeMetrics {
     }
 }
 
-/// `accel_*` counters per operation and backend.
+/// `accel_*` counters per operation and backend, and the device gauges.
 fn render_accel(out: &mut String, accel: &Accel) {
     let snapshot = accel.metrics().snapshot();
     type Value = fn(&doppio_accel::OpMetrics) -> String;
-    let series: [(&str, &str, Value); 4] = [
+    let series: [(&str, &str, Value); 7] = [
         ("accel_calls_total", "Calls per operation and backend", |m| m.calls.to_string()),
         ("accel_seconds_total", "Time per operation and backend", |m| {
             format!("{}", m.nanos as f64 / 1e9)
@@ -160,8 +160,17 @@ fn render_accel(out: &mut String, accel: &Accel) {
         ("accel_elements_total", "Input elements per operation and backend", |m| {
             m.elements.to_string()
         }),
-        ("accel_fallbacks_total", "Calls that fell back to this backend", |m| {
+        ("accel_fallbacks_total", "Jobs this backend handed to the CPU", |m| {
             m.fallbacks.to_string()
+        }),
+        ("accel_device_seconds_total", "Device time per operation (CUDA events)", |m| {
+            format!("{}", m.device_nanos as f64 / 1e9)
+        }),
+        ("accel_device_bytes_in_total", "Bytes copied from host to device", |m| {
+            m.bytes_to_device.to_string()
+        }),
+        ("accel_device_bytes_out_total", "Bytes copied from device to host", |m| {
+            m.bytes_from_device.to_string()
         }),
     ];
     for (name, help, value) in series {
@@ -175,5 +184,21 @@ fn render_accel(out: &mut String, accel: &Accel) {
                 value(m)
             );
         }
+    }
+    let device = accel.metrics().device();
+    let gauges = [
+        (
+            "accel_device_memory_used_bytes",
+            "Device memory in use at the last admission check (all processes)",
+            device.memory_used_bytes,
+        ),
+        (
+            "accel_device_resident_bytes",
+            "Device memory kept by resident prepared bases (estimate)",
+            device.resident_bytes,
+        ),
+    ];
+    for (name, help, value) in gauges {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
     }
 }

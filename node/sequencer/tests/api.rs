@@ -245,6 +245,7 @@ async fn streams_metrics_config_and_restart() {
         "consensus_outstanding_transactions",
         "doppio_vid_disperse_seconds_count",
         "accel_calls_total{op=\"msm_batch_prepared\",backend=\"cpu\"}",
+        "accel_device_resident_bytes 0",
     ] {
         assert!(text.contains(name), "metrics lack {name}:\n{text}");
     }
