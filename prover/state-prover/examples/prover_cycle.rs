@@ -2,7 +2,8 @@
 //! → update final on L1) with the CPU backend, at the committed contract key's capacity
 //! (10, every entry signing). Needs anvil (scripts/foundry.sh).
 //!
-//! `cargo run --release -p doppio-state-prover --example prover_cycle -- [UPDATES]`
+//! `cargo run --release -p doppio-state-prover --example prover_cycle -- [UPDATES [nocache]]`
+//! (the proving key caches its coset evaluations, as the daemon does, unless `nocache`)
 
 use std::time::Duration;
 
@@ -45,6 +46,13 @@ async fn main() -> anyhow::Result<()> {
     let setup = std::time::Instant::now();
     let (pk, _) = contract_keys(&accel)?;
     println!("proving key (capacity {CONTRACT_CAPACITY}): {:?}", setup.elapsed());
+    // As the daemon does by default (`--coset-cache`); `nocache` as second argument measures
+    // without.
+    if std::env::args().nth(2).as_deref() != Some("nocache") {
+        let start = std::time::Instant::now();
+        doppio_state_prover::prover::cache_cosets(&pk, &accel)?;
+        println!("coset evaluations cached: {:?}", start.elapsed());
+    }
     let client = L1Client::new(&[l1.url()], L1Options::default())?;
     let prover_config = ProverConfig {
         relay_url: relay_url.parse()?,
