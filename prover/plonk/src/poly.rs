@@ -74,20 +74,27 @@ pub(crate) fn blind(mut p: Vec<Fr>, n: usize, blind: &[Fr]) -> Vec<Fr> {
     p
 }
 
-/// The inverse of the Vandermonde matrix `V[j][k] = xⱼᵏ` for distinct `xⱼ`
-/// (Gauss–Jordan elimination; the matrices here are 6 × 6).
+/// The inverse of the Vandermonde matrix `V[j][k] = xⱼᵏ` for distinct `xⱼ` (the
+/// matrices here are 6 × 6).
 pub(crate) fn vandermonde_inverse(xs: &[Fr]) -> Vec<Vec<Fr>> {
     let m = xs.len();
-    let mut a: Vec<Vec<Fr>> =
-        xs.iter().map(|x| (0..m).map(|k| x.pow([k as u64])).collect()).collect();
+    let a: Vec<Vec<Fr>> = xs.iter().map(|x| (0..m).map(|k| x.pow([k as u64])).collect()).collect();
+    matrix_inverse(&a).expect("distinct points")
+}
+
+/// The inverse of the square matrix `a` (rows) by Gauss–Jordan elimination; `None` when
+/// it is singular.
+pub fn matrix_inverse(a: &[Vec<Fr>]) -> Option<Vec<Vec<Fr>>> {
+    let m = a.len();
+    let mut a = a.to_vec();
     let mut inv: Vec<Vec<Fr>> = (0..m)
         .map(|j| (0..m).map(|k| if j == k { Fr::one() } else { Fr::zero() }).collect())
         .collect();
     for col in 0..m {
-        let pivot = (col..m).find(|&r| !a[r][col].is_zero()).expect("distinct points");
+        let pivot = (col..m).find(|&r| !a[r][col].is_zero())?;
         a.swap(col, pivot);
         inv.swap(col, pivot);
-        let scale = a[col][col].inverse().expect("non-zero pivot");
+        let scale = a[col][col].inverse()?;
         a[col].iter_mut().chain(inv[col].iter_mut()).for_each(|v| *v *= scale);
         for r in (0..m).filter(|&r| r != col) {
             let f = a[r][col];
@@ -101,7 +108,7 @@ pub(crate) fn vandermonde_inverse(xs: &[Fr]) -> Vec<Vec<Fr>> {
             }
         }
     }
-    inv
+    Some(inv)
 }
 
 #[cfg(test)]
@@ -170,6 +177,21 @@ mod tests {
                 assert_eq!(entry, if j == l { Fr::one() } else { Fr::zero() });
             }
         }
+    }
+
+    #[test]
+    fn a_singular_matrix_has_no_inverse() {
+        let singular = vec![vec![Fr::one(), Fr::from(2u64)], vec![Fr::from(2u64), Fr::from(4u64)]];
+        assert!(matrix_inverse(&singular).is_none());
+        let swapped = vec![vec![Fr::zero(), Fr::from(3u64)], vec![Fr::from(2u64), Fr::zero()]];
+        let inv = matrix_inverse(&swapped).unwrap();
+        assert_eq!(
+            inv,
+            vec![
+                vec![Fr::zero(), Fr::from(2u64).inverse().unwrap()],
+                vec![Fr::from(3u64).inverse().unwrap(), Fr::zero()]
+            ]
+        );
     }
 
     #[test]
