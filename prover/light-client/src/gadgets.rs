@@ -312,23 +312,6 @@ pub fn enforce_on_curve(c: &mut Circuit, p: PointVariable) -> Result<(), Circuit
 const HIGH_BITS: usize = 126;
 const _: () = assert!(CHALLENGE_HIGH_BOUND > 0 && CHALLENGE_HIGH_BOUND < 1 << HIGH_BITS);
 
-/// `2^n·acc + Σᵢ bitsᵢ·2ⁱ` for the `n` boolean `bits` (least significant first), three
-/// bits per row from the top, as in [`Circuit::range_check`].
-fn shift_in(c: &mut Circuit, acc: Variable, bits: &[Variable]) -> Result<Variable, CircuitError> {
-    let (mut acc, mut high, zero) = (acc, bits.len(), c.zero());
-    while high > 0 {
-        let low = high.saturating_sub(3);
-        let mut vars = [acc, zero, zero, zero];
-        let mut coeffs = [Fr::from(1u64 << (high - low)), Fr::zero(), Fr::zero(), Fr::zero()];
-        for (slot, i) in (low..high).rev().enumerate() {
-            (vars[slot + 1], coeffs[slot + 1]) = (bits[i], Fr::from(1u64 << (i - low)));
-        }
-        acc = c.lc(vars, coeffs)?;
-        high = low;
-    }
-    Ok(acc)
-}
-
 /// Boolean witnesses for the low `n` bits of `value`, least significant first.
 fn bits_of(c: &mut Circuit, value: Fr, n: usize) -> Vec<Variable> {
     let repr = value.into_bigint();
@@ -362,10 +345,10 @@ fn challenge_bits_with(
     let hi_bits = bits_of(c, hi, HIGH_BITS);
     let rest_bits = bits_of(c, bound - hi, HIGH_BITS);
     let zero = c.zero();
-    let hi = shift_in(c, zero, &hi_bits)?;
-    let whole = shift_in(c, hi, &lo_bits)?;
+    let hi = c.shift_in_bits(zero, &hi_bits)?;
+    let whole = c.shift_in_bits(hi, &lo_bits)?;
     c.enforce_equal(whole, h)?;
-    let rest = shift_in(c, zero, &rest_bits)?;
+    let rest = c.shift_in_bits(zero, &rest_bits)?;
     // rest + hi = p_hi − 1
     let one = Fr::one();
     let sel =

@@ -475,22 +475,34 @@ impl Circuit {
         let repr = self.values[a.0].into_bigint();
         let bit_vars: Vec<Variable> =
             (0..bits).map(|i| self.bool_witness(repr.get_bit(i))).collect();
-        // Most significant first, three bits per gate: acc' = 8·acc + 4·b₂ + 2·b₁ + b₀.
-        let mut acc = ZERO;
-        let mut high = bits;
+        let acc = self.shift_in_bits(ZERO, &bit_vars)?;
+        self.enforce_equal(acc, a)?;
+        Ok(bit_vars)
+    }
+
+    /// `2ⁿ·acc + Σᵢ bitsᵢ·2ⁱ` for the `n` `bits` (least significant first; their booleanity
+    /// is the caller's): most significant first, three bits per gate,
+    /// `acc' = 8·acc + 4·b₂ + 2·b₁ + b₀`.
+    pub fn shift_in_bits(
+        &mut self,
+        acc: Variable,
+        bits: &[Variable],
+    ) -> Result<Variable, CircuitError> {
+        self.check(&[acc])?;
+        self.check(bits)?;
+        let (mut acc, mut high) = (acc, bits.len());
         while high > 0 {
             let low = high.saturating_sub(3);
             let mut vars = [acc, ZERO, ZERO, ZERO];
             let mut coeffs = [Fr::from(1u64 << (high - low)), Fr::zero(), Fr::zero(), Fr::zero()];
             for (slot, i) in (low..high).rev().enumerate() {
-                vars[slot + 1] = bit_vars[i];
+                vars[slot + 1] = bits[i];
                 coeffs[slot + 1] = Fr::from(1u64 << (i - low));
             }
             acc = self.lc_kind(vars, coeffs, GateKind::RangeAccumulate)?;
             high = low;
         }
-        self.enforce_equal(acc, a)?;
-        Ok(bit_vars)
+        Ok(acc)
     }
 
     /// A point held in two new private variables (its curve membership is not checked).
