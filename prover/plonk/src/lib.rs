@@ -11,7 +11,8 @@ pub mod transcript;
 mod verifier;
 
 pub use circuit::{
-    Circuit, CircuitError, GateKind, NUM_SELECTORS, NUM_WIRES, PointVariable, Selectors, Variable,
+    Circuit, CircuitError, GateKind, MAX_QUINARY_DIGITS, NUM_SELECTORS, NUM_WIRES, PointVariable,
+    QuinaryDigit, Selectors, Variable, quinary_digits,
 };
 pub use error::PlonkError;
 pub use keys::{MAX_DOMAIN, ProvingKey, VerifyingKey, g2_bytes, preprocess};
