@@ -4,8 +4,9 @@
 //! `bls_key_comm, schnorr_key_comm, amount_comm, threshold`. For a stake table padded to
 //! the capacity the circuit proves: every signer bit is boolean; the commitments to the
 //! BLS keys, Schnorr keys and amounts (each a [`chain_commit`](crate::state::chain_commit)
-//! of the padded table) equal the public ones; amounts and the threshold are below
-//! `2^128` and the signers' stake is at least the threshold; every signer's Schnorr
+//! of the padded table) equal the public ones; the threshold is below `2^128`, every
+//! amount below `5^56` (`2^128 ≤ 5^56 < 2^131`, a base-5 range check) and the signers'
+//! stake is at least the threshold; every signer's Schnorr
 //! signature on the state verifies.
 
 use ark_bn254::Fr;
@@ -74,10 +75,18 @@ pub enum LightClientError {
     Plonk(#[from] PlonkError),
 }
 
+/// Base-5 digits of an amount's range check: `2^128 ≤ 5^56 < 2^131`, so every `u128`
+/// passes, and an amount that passes is below `2^131`.
+const AMOUNT_DIGITS: usize = 56;
+
+/// Bits bounding an amount that passes its range check (`5^56 < 2^131`).
+const AMOUNT_BOUND_BITS: usize = 131;
+
 /// Bits of the signers' stake minus the threshold: a sum of `capacity` amounts below
-/// `2^128` is below `2^(128 + ⌈log₂(capacity + 1)⌉)`.
+/// `2^131` is below `2^(131 + ⌈log₂(capacity + 1)⌉)`, far below the field's `2^253`, so
+/// a stake under the threshold wraps to a value that fails the check.
 fn stake_bits(capacity: usize) -> usize {
-    AMOUNT_BITS + (usize::BITS - capacity.leading_zeros()) as usize
+    AMOUNT_BOUND_BITS + (usize::BITS - capacity.leading_zeros()) as usize
 }
 
 /// The circuit for `entries` padded to `capacity`, with `signatures[i]` the signature of
@@ -107,7 +116,7 @@ pub fn state_update_circuit(
         let pk = c.point_witness(f.schnorr[0], f.schnorr[1]);
         schnorr.extend([pk.x, pk.y]);
         let amount = c.witness(f.amount);
-        c.range_check(amount, AMOUNT_BITS).map_err(GadgetError::from)?;
+        c.range_check_quinary(amount, AMOUNT_DIGITS).map_err(GadgetError::from)?;
         amounts.push(amount);
         let sig = signatures.get(i).and_then(|s| s.as_ref());
         let bit = c.bool_witness(sig.is_some());
@@ -222,4 +231,23 @@ pub fn verify_state_update(
     proof: &Proof,
 ) -> Result<(), LightClientError> {
     Ok(verify(vk, &public_inputs(state, table), proof)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The amount bound's claims: `2^128 ≤ 5^56 < 2^131` (a value is below `5^56` when
+    /// its base-5 digits from the 57th up are zero).
+    #[test]
+    fn the_amount_digits_bound_u128_and_fit_the_stake_bits() {
+        let below = |limbs: [u64; 4]| {
+            doppio_plonk::quinary_digits(&limbs, 64)[AMOUNT_DIGITS..].iter().all(|d| *d == 0)
+        };
+        assert!(below([u64::MAX, u64::MAX, 0, 0]), "u128::MAX < 5^56");
+        assert!(
+            !below([u64::MAX, u64::MAX, (1 << (AMOUNT_BOUND_BITS - 128)) - 1, 0]),
+            "5^56 < 2^131"
+        );
+    }
 }

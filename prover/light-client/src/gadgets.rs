@@ -6,7 +6,10 @@ use ark_bn254::Fr;
 use ark_ec::{AffineRepr, twisted_edwards::TECurveConfig};
 use ark_ed_on_bn254::{EdwardsAffine, EdwardsConfig};
 use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
-use doppio_plonk::{Circuit, CircuitError, PointVariable, Selectors, Variable};
+use doppio_plonk::{
+    Circuit, CircuitError, MAX_QUINARY_DIGITS, PointVariable, QuinaryDigit, Selectors, Variable,
+    quinary_digits,
+};
 
 use crate::{
     poseidon::{self, FULL_ROUNDS, MAX_INPUTS, PARTIAL_ROUNDS, PoseidonError},
@@ -252,25 +255,28 @@ fn poseidon_sparse(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, Cir
     state[0].materialize(c)
 }
 
-/// Bits of a Schnorr response `s` (least significant first): the scalar field of
-/// ed-on-BN254 has 251 bits.
-const SCALAR_BITS: usize = 251;
+/// Base-5 digits of a Schnorr response `s` (least significant first): the scalar field
+/// of ed-on-BN254 is below `5^109` (its modulus has 251 bits).
+const SCALAR_DIGITS: usize = MAX_QUINARY_DIGITS;
 
 /// A Schnorr signature held in circuit variables.
 #[derive(Clone, Debug)]
 pub struct SignatureVariables {
     /// The commitment `R`.
     pub r: PointVariable,
-    /// The response `s`, as boolean variables, least significant bit first.
-    pub s_bits: Vec<Variable>,
+    /// The response `s` as constrained base-5 digits, least significant first.
+    pub s_digits: Vec<QuinaryDigit>,
 }
 
-/// Adds `sig` to `c`: `R` as a point, `s` as 251 boolean-constrained bits.
+/// Adds `sig` to `c`: `R` as a point, `s` as 109 constrained base-5 digits.
 pub fn signature_witness(c: &mut Circuit, sig: &SchnorrSignature) -> SignatureVariables {
     let (r, s) = (sig.r(), sig.s().into_bigint());
     SignatureVariables {
         r: c.point_witness(r.x, r.y),
-        s_bits: (0..SCALAR_BITS).map(|i| c.bool_witness(s.get_bit(i))).collect(),
+        s_digits: quinary_digits(&s.0, SCALAR_DIGITS)
+            .into_iter()
+            .map(|d| c.quinary_digit(Fr::from(d)))
+            .collect(),
     }
 }
 
@@ -279,7 +285,7 @@ pub fn signature_witness(c: &mut Circuit, sig: &SchnorrSignature) -> SignatureVa
 pub fn padding_signature_witness(c: &mut Circuit) -> SignatureVariables {
     SignatureVariables {
         r: c.point_witness(Fr::zero(), Fr::one()),
-        s_bits: (0..SCALAR_BITS).map(|_| c.bool_witness(false)).collect(),
+        s_digits: (0..SCALAR_DIGITS).map(|_| c.quinary_digit(Fr::zero())).collect(),
     }
 }
 
@@ -382,7 +388,7 @@ pub fn schnorr_verify_if(
     let h = poseidon_hash(c, &inputs)?;
     let h = c.mul(enabled, h)?;
     let c_bits = challenge_bits(c, h)?;
-    let lhs = c.ecc_fixed_base_mul(&sig.s_bits, &EdwardsAffine::generator())?;
+    let lhs = c.ecc_fixed_base_mul(&sig.s_digits, &EdwardsAffine::generator())?;
     let c_pk = c.ecc_scalar_mul(&c_bits, pk)?;
     let rhs = c.ecc_add(sig.r, c_pk)?;
     let sel = Selectors { q_mul: [Fr::one(), -Fr::one()], ..Default::default() };
@@ -473,9 +479,10 @@ mod tests {
         verify_circuit(&other_pk, &state, &sig, false).check_satisfied().unwrap();
         // Three rows of the test's own (two constants, `enabled`), then: R on the curve 3,
         // the tag 1, Poseidon (width 9) 729, enabled·h 1, the challenge's split 509,
-        // s's booleans 251 and s·G 502 (2-bit windows), c·PK 768 (6 per bit over 128
-        // bits), R + c·PK 2, the two gated equalities 2: 2,768 for the signature.
-        assert_eq!(c.num_gates(), 3 + 2_768);
+        // s's 109 base-5 digits 218 and s·G 434 (base-5 windows), c·PK 768 (6 per bit
+        // over 128 bits), R + c·PK 2, the two gated equalities 2: 2,667 for the
+        // signature.
+        assert_eq!(c.num_gates(), 3 + 2_667);
     }
 
     #[test]
