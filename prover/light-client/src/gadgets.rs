@@ -479,10 +479,10 @@ mod tests {
         verify_circuit(&other_pk, &state, &sig, false).check_satisfied().unwrap();
         // Three rows of the test's own (two constants, `enabled`), then: R on the curve 3,
         // the tag 1, Poseidon (width 9) 729, enabled·h 1, the challenge's split 509,
-        // s's 109 base-5 digits 218 and s·G 434 (base-5 windows), c·PK 768 (6 per bit
-        // over 128 bits), R + c·PK 2, the two gated equalities 2: 2,667 for the
+        // s's 109 base-5 digits 218 and s·G 434 (base-5 windows), c·PK 640 (2-bit
+        // windows over 128 bits), R + c·PK 2, the two gated equalities 2: 2,539 for the
         // signature.
-        assert_eq!(c.num_gates(), 3 + 2_667);
+        assert_eq!(c.num_gates(), 3 + 2_539);
     }
 
     #[test]

@@ -85,6 +85,15 @@ pub struct PointVariable {
     pub y: Variable,
 }
 
+/// `p`, `2p` and the cross terms `Δ = 3p − 2p − p + O` (coordinate-wise) of a variable
+/// base's 2-bit windows.
+struct WindowTable {
+    p1: PointVariable,
+    p2: PointVariable,
+    dx: Variable,
+    dy: Variable,
+}
+
 /// A base-5 digit and its square, made by [`Circuit::quinary_digit`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QuinaryDigit {
@@ -650,21 +659,91 @@ impl Circuit {
     }
 
     /// `k·p` for the scalar whose bits (least significant first, each already
-    /// constrained boolean, e.g. by [`Circuit::range_check`]) are `bits`: double and
-    /// add from the top bit, six rows per bit.
+    /// constrained boolean, e.g. by [`Circuit::range_check`]) are `bits`, in 2-bit
+    /// windows from the top: `acc ← 4·acc + Tⱼ` with `Tⱼ = (b₂ⱼ + 2b₂ⱼ₊₁)·p` selected
+    /// from `O, p, 2p, 3p` in four rows ([`Circuit::ecc_variable_window`]), two doublings
+    /// and an addition (six rows): five rows per bit where bitwise double-and-add takes
+    /// six. `2p`, `3p` and the selection's two cross terms take six rows once; `10w`
+    /// rows for `w = ⌈n/2⌉ ≥ 1` windows (an odd top bit is a 1-bit window), the identity
+    /// for no bits. The formulas are complete, so any scalar and point of the curve work.
     pub fn ecc_scalar_mul(
         &mut self,
         bits: &[Variable],
         p: PointVariable,
     ) -> Result<PointVariable, CircuitError> {
         self.check(bits)?;
-        let mut acc = self.ecc_identity();
-        for &b in bits.iter().rev() {
-            acc = self.ecc_add(acc, acc)?;
-            let sum = self.ecc_add(acc, p)?;
-            acc = self.ecc_select(b, sum, acc)?;
+        self.check(&[p.x, p.y])?;
+        if bits.is_empty() {
+            return Ok(self.ecc_identity());
         }
-        Ok(acc)
+        let p2 = self.ecc_add(p, p)?;
+        let p3 = self.ecc_add(p2, p)?;
+        let one = Fr::one();
+        let zero = Fr::zero();
+        // Δ = P₃ − P₂ − P₁ + P₀ coordinate-wise, with P₀ = (0, 1).
+        let dx = self.lc([p3.x, p2.x, p.x, ZERO], [one, -one, -one, zero])?;
+        let dy = self.affine_row([p3.y, p2.y, p.y, ZERO], [one, -one, -one, zero], one);
+        let table = WindowTable { p1: p, p2, dx, dy };
+        let mut acc: Option<PointVariable> = None;
+        for window in bits.chunks(2).rev() {
+            let (b0, b1) = (window[0], window.get(1).copied().unwrap_or(ZERO));
+            let t = self.ecc_variable_window(b0, b1, &table);
+            acc = Some(match acc {
+                None => t,
+                Some(a) => {
+                    let a2 = self.ecc_add(a, a)?;
+                    let a4 = self.ecc_add(a2, a2)?;
+                    self.ecc_add(a4, t)?
+                }
+            });
+        }
+        Ok(acc.unwrap_or_else(|| self.ecc_identity()))
+    }
+
+    /// `Σ coeffs[i]·vars[i] + constant` in one row.
+    fn affine_row(&mut self, vars: [Variable; 4], coeffs: [Fr; 4], constant: Fr) -> Variable {
+        let value: Fr = (0..4).map(|i| coeffs[i] * self.values[vars[i].0]).sum::<Fr>() + constant;
+        let out = self.witness(value);
+        let [a, b, c, d] = vars;
+        let selectors = Selectors { q_lc: coeffs, q_c: constant, ..Default::default() };
+        self.push([a, b, c, d, out], selectors, GateKind::LinearCombination);
+        out
+    }
+
+    /// `(b₀ + 2b₁)·p` for boolean `b₀`, `b₁` from `O, p, 2p, 3p`, four rows: each
+    /// coordinate is `P₀ + b₀·(P₁ − P₀ + b₁·Δ) + b₁·(P₂ − P₀)`, first `t = P₁ − P₀ + b₁·Δ`
+    /// (wires `(b₁, Δ, P₁, 0, t)`), then `b₀·t + b₁·P₂ − b₁·P₀ + P₀` (wires
+    /// `(b₀, t, b₁, P₂, out)`), with `P₀ = (0, 1)`.
+    fn ecc_variable_window(
+        &mut self,
+        b0: Variable,
+        b1: Variable,
+        table: &WindowTable,
+    ) -> PointVariable {
+        let (one, zero) = (Fr::one(), Fr::zero());
+        let mut coordinate = |p1: Variable, p2: Variable, delta: Variable, p0: Fr| {
+            let [vb0, vb1, v1, v2, vd] = [b0, b1, p1, p2, delta].map(|v| self.values[v.0]);
+            let t = self.witness(v1 - p0 + vb1 * vd);
+            let first = Selectors {
+                q_mul: [one, zero],
+                q_lc: [zero, zero, one, zero],
+                q_c: -p0,
+                ..Default::default()
+            };
+            self.push([b1, delta, p1, ZERO, t], first, GateKind::Select);
+            let out = self.witness(vb0 * (v1 - p0 + vb1 * vd) + vb1 * v2 - vb1 * p0 + p0);
+            let second = Selectors {
+                q_mul: [one, one],
+                q_lc: [zero, zero, -p0, zero],
+                q_c: p0,
+                ..Default::default()
+            };
+            self.push([b0, t, b1, p2, out], second, GateKind::Select);
+            out
+        };
+        let x = coordinate(table.p1.x, table.p2.x, table.dx, zero);
+        let y = coordinate(table.p1.y, table.p2.y, table.dy, one);
+        PointVariable { x, y }
     }
 
     /// `k·base` for a point `base` fixed by the circuit and the scalar `k = Σⱼ dⱼ·5ʲ`

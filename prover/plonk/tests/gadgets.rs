@@ -25,6 +25,39 @@ fn scalar_digits(c: &mut Circuit, k: Scalar) -> Vec<QuinaryDigit> {
     c.range_check_quinary(v, MAX_QUINARY_DIGITS).unwrap()
 }
 
+/// `ecc_scalar_mul` against arkworks for scalars of every bit length up to 9 and 128,
+/// with its row count: `10⌈n/2⌉` rows for `n ≥ 1` bits.
+#[test]
+fn windowed_variable_base_matches_arkworks() {
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let p = EdwardsAffine::rand(&mut rng);
+    for n in (0usize..=9).chain([128]) {
+        let random: Vec<bool> = (0..n).map(|_| rng.gen_bool(0.5)).collect();
+        for bits in [vec![false; n], vec![true; n], random] {
+            let mut c = Circuit::new();
+            let vars: Vec<_> = bits.iter().map(|&b| c.bool_witness(b)).collect();
+            let pv = c.point_witness(p.x, p.y);
+            let before = c.num_gates();
+            let out = c.ecc_scalar_mul(&vars, pv).unwrap();
+            let rows = c.num_gates() - before;
+            c.check_satisfied().unwrap();
+            let mut limbs = [0u64; 3];
+            for (i, _) in bits.iter().enumerate().filter(|(_, b)| **b) {
+                limbs[i / 64] |= 1 << (i % 64);
+            }
+            let want = p.mul_bigint(limbs).into_affine();
+            let got = (c.value(out.x).unwrap(), c.value(out.y).unwrap());
+            assert_eq!(got, (want.x, want.y), "{n} bits {bits:?}");
+            assert_eq!(rows, 10 * n.div_ceil(2), "{n} bits");
+            // A wrong selection is caught: flip the last window's output x.
+            if n > 0 {
+                c.set_value(out.x, c.value(out.x).unwrap() + Fr::from(1u64)).unwrap();
+                assert!(c.check_satisfied().is_err(), "{n} bits");
+            }
+        }
+    }
+}
+
 #[test]
 fn scalar_multiplications_match_arkworks() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
