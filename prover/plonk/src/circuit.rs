@@ -648,16 +648,6 @@ impl Circuit {
         PointVariable { x: ZERO, y: ONE }
     }
 
-    /// `b ? p : q` coordinate-wise, for a boolean `b` (not checked here).
-    pub fn ecc_select(
-        &mut self,
-        b: Variable,
-        p: PointVariable,
-        q: PointVariable,
-    ) -> Result<PointVariable, CircuitError> {
-        Ok(PointVariable { x: self.select(b, p.x, q.x)?, y: self.select(b, p.y, q.y)? })
-    }
-
     /// `k·p` for the scalar whose bits (least significant first, each already
     /// constrained boolean, e.g. by [`Circuit::range_check`]) are `bits`, in 2-bit
     /// windows from the top: `acc ← 4·acc + Tⱼ` with `Tⱼ = (b₂ⱼ + 2b₂ⱼ₊₁)·p` selected
