@@ -591,27 +591,41 @@ impl Circuit {
     }
 
     /// Constrains `a < 5^digits` and returns its base-5 digits, least significant first:
-    /// two rows a digit ([`Circuit::quinary_digit`]), one accumulation row per three
-    /// digits and a final equality, about one row per bit where [`Circuit::range_check`]
-    /// takes four per three. A value that does not fit fails the final equality.
+    /// [`Circuit::quinary_witness`] and an equality, about one row per bit where
+    /// [`Circuit::range_check`] takes four per three. A value that does not fit fails
+    /// the equality.
     pub fn range_check_quinary(
         &mut self,
         a: Variable,
         digits: usize,
     ) -> Result<Vec<QuinaryDigit>, CircuitError> {
+        self.check(&[a])?;
+        let (acc, ds) = self.quinary_witness(self.values[a.0], digits)?;
+        self.enforce_equal(acc, a)?;
+        Ok(ds)
+    }
+
+    /// A new variable `Σᵢ dᵢ·5ⁱ` over `digits` new base-5 digits (least significant
+    /// first) holding the low digits of `value`: a value below `5^digits` by
+    /// construction. Two rows a digit ([`Circuit::quinary_digit`]) and one accumulation
+    /// row per three digits. `value` at or above `5^digits` is truncated to its low
+    /// digits, so a caller equating the result with another variable sees that fail.
+    pub fn quinary_witness(
+        &mut self,
+        value: Fr,
+        digits: usize,
+    ) -> Result<(Variable, Vec<QuinaryDigit>), CircuitError> {
         if digits > MAX_QUINARY_DIGITS {
             return Err(CircuitError::QuinaryTooWide { digits, max: MAX_QUINARY_DIGITS });
         }
-        self.check(&[a])?;
-        let limbs = self.values[a.0].into_bigint().0;
+        let limbs = value.into_bigint().0;
         let ds: Vec<QuinaryDigit> = quinary_digits(&limbs, digits)
             .into_iter()
             .map(|d| self.quinary_digit(Fr::from(d)))
             .collect();
         let vars: Vec<Variable> = ds.iter().map(|d| d.d).collect();
         let acc = self.shift_in_digits(ZERO, &vars, 5)?;
-        self.enforce_equal(acc, a)?;
-        Ok(ds)
+        Ok((acc, ds))
     }
 
     /// A point held in two new private variables (its curve membership is not checked).

@@ -203,6 +203,18 @@ fn the_most_digits_fit_the_field() {
 }
 
 #[test]
+fn a_quinary_witness_truncates_to_its_digits() {
+    let mut c = Circuit::new();
+    let (v, ds) = c.quinary_witness(Fr::from(3 * 25 + 4u64), 3).unwrap();
+    assert_eq!(c.value(v).unwrap(), Fr::from(79u64));
+    let digits: Vec<Fr> = ds.iter().map(|d| c.value(d.d).unwrap()).collect();
+    assert_eq!(digits, [4u64, 0, 3].map(Fr::from));
+    let (w, _) = c.quinary_witness(Fr::from(125 + 7u64), 3).unwrap();
+    assert_eq!(c.value(w).unwrap(), Fr::from(7u64), "132 keeps its low three digits");
+    c.check_satisfied().unwrap();
+}
+
+#[test]
 fn a_quinary_range_check_accepts_below_the_bound_only() {
     for (value, digits, ok) in [(124u64, 3, true), (125, 3, false), (0, 0, true), (1, 0, false)] {
         let mut c = Circuit::new();
