@@ -3,7 +3,7 @@
 //! Public inputs, in order: `view_number, block_height, block_comm_root` and
 //! `bls_key_comm, schnorr_key_comm, amount_comm, threshold`. For a stake table padded to
 //! the capacity the circuit proves: every signer bit is boolean; the commitments to the
-//! BLS keys, Schnorr keys and amounts (each a [`chain_commit`](crate::state::chain_commit)
+//! BLS keys, Schnorr keys and amounts (each a [`sponge_commit`](crate::state::sponge_commit)
 //! of the padded table) equal the public ones; amounts and the threshold are below
 //! `2^128` and the signers' stake is at least the threshold; every signer's Schnorr
 //! signature on the state verifies.
@@ -18,7 +18,7 @@ use rand::RngCore;
 
 use crate::{
     gadgets::{
-        GadgetError, chain_commit, padding_signature_witness, schnorr_verify_if, signature_witness,
+        GadgetError, padding_signature_witness, schnorr_verify_if, signature_witness, sponge_commit,
     },
     schnorr::SchnorrSignature,
     state::{AMOUNT_BITS, EntryFields, LightClientState, StakeTableEntry, stake_table_state},
@@ -123,7 +123,7 @@ pub fn state_update_circuit(
             .map_err(GadgetError::from)?;
     }
     for (elements, public) in [(bls, bls_comm), (schnorr, schnorr_comm), (amounts, amount_comm)] {
-        let comm = chain_commit(&mut c, &elements)?;
+        let comm = sponge_commit(&mut c, &elements)?;
         c.enforce_equal(comm, public).map_err(GadgetError::from)?;
     }
     let surplus = c.sub(stake, threshold).map_err(GadgetError::from)?;

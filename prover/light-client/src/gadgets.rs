@@ -1,6 +1,7 @@
 //! Circuit gadgets for the light-client circuit, over `doppio-plonk`: circomlib Poseidon,
-//! computing exactly [`crate::poseidon::hash`] inside a circuit, and the Schnorr
-//! signature check of [`crate::schnorr`].
+//! computing exactly [`crate::poseidon::hash`] and [`crate::poseidon::hash_with_capacity`]
+//! inside a circuit, the stake-table commitment [`crate::state::sponge_commit`], and the
+//! Schnorr signature check of [`crate::schnorr`].
 
 use ark_bn254::Fr;
 use ark_ec::{AffineRepr, twisted_edwards::TECurveConfig};
@@ -14,6 +15,7 @@ use crate::{
         CHALLENGE_BITS, CHALLENGE_HIGH_BOUND, MAX_MESSAGE_LEN, SchnorrSignature, challenge_halves,
         challenge_tag,
     },
+    state::SPONGE_RATE,
 };
 
 /// Why a gadget could not be built.
@@ -106,6 +108,15 @@ impl Lc {
         Lc { terms: vec![(v, Fr::one())], constant: Fr::zero() }
     }
 
+    fn constant(k: Fr) -> Lc {
+        Lc { terms: vec![], constant: k }
+    }
+
+    /// The sum's terms, for [`sum`].
+    fn linear_terms(&self) -> Vec<Term> {
+        self.terms.iter().map(|&(v, k)| Term::linear(v, k)).collect()
+    }
+
     /// `self += k·other`, merging the terms of shared variables.
     fn add_scaled(&mut self, other: &Lc, k: Fr) {
         for &(v, c) in &other.terms {
@@ -141,37 +152,67 @@ impl Lc {
 }
 
 /// circomlib `Poseidon(n)` of `inputs` (1 ≤ n ≤ 16) inside `c`, equal to
-/// [`poseidon::hash`] on the inputs' values.
+/// [`poseidon::hash`] on the inputs' values: [`poseidon_hash_with_capacity`] with a zero
+/// capacity.
+pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, GadgetError> {
+    let zero = c.zero();
+    poseidon_hash_with_capacity(c, zero, inputs)
+}
+
+/// Element 0 of the permutation of `[capacity, inputs…]` (1 ≤ n ≤ 16 inputs) inside `c`,
+/// equal to [`poseidon::hash_with_capacity`] on the values.
 ///
 /// Widths up to four: each state variable already holds the next round's constants
 /// (folded into the gates that compute it), a full round first raises elements
 /// `1 … t − 1` to the fifth power (a gate each; element 0's S-box stays in the first
-/// gate of each sum), and every round costs one gate per output.
+/// gate of each sum), and every round costs one gate per output
+/// (`t + 8(t − 1) + (R − 1)·t + 1` gates for `R` rounds: 212 for `t = 3`, 281 for `t = 4`).
 ///
-/// Wider states (the Schnorr challenge's `t = 9`): the state is kept as linear
-/// combinations; a full round materialises each element (a chained sum) and raises it to
-/// the fifth power, and the partial rounds run in the sparse basis of
-/// [`poseidon::sparse`]: per round one element materialised and one S-box, the others
-/// updated symbolically and materialised every third round (about seven gates per
-/// partial round instead of `t·⌈(t − 1)/3⌉`).
-pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, GadgetError> {
+/// Wider states (the message digest's): the state is kept as linear combinations; a
+/// full round materialises each element (a chained sum) and raises it to the fifth
+/// power, and the partial rounds run in the sparse basis of `poseidon::sparse`: per
+/// round one element materialised and one S-box, the others updated symbolically and
+/// materialised every third round (about seven gates per partial round instead of
+/// `t·⌈(t − 1)/3⌉`).
+pub fn poseidon_hash_with_capacity(
+    c: &mut Circuit,
+    capacity: Variable,
+    inputs: &[Variable],
+) -> Result<Variable, GadgetError> {
     if inputs.is_empty() {
         return Err(PoseidonError::NoInputs.into());
     }
     if inputs.len() > MAX_INPUTS {
         return Err(PoseidonError::TooManyInputs { len: inputs.len(), max: MAX_INPUTS }.into());
     }
-    let t = inputs.len() + 1;
-    if t > 4 {
-        return Ok(poseidon_sparse(c, inputs)?);
+    let start: Vec<Lc> =
+        std::iter::once(capacity).chain(inputs.iter().copied()).map(Lc::of).collect();
+    if start.len() > 4 {
+        return Ok(poseidon_sparse(c, start)?);
     }
+    Ok(permute_dense(c, &start, 1)?[0])
+}
+
+/// The dense permutation (width `t = start.len()`, 2 ≤ t ≤ 4) of the state whose element
+/// `i` is the value of `start[i]`; the first `outputs` elements of the result.
+///
+/// The first gates add the round constants, so a linear combination in `start` (a
+/// sponge's state plus the absorbed chunk) costs nothing extra while it fits one gate
+/// (four terms). The last round computes only the `outputs` elements asked for: one gate
+/// each.
+fn permute_dense(
+    c: &mut Circuit,
+    start: &[Lc],
+    outputs: usize,
+) -> Result<Vec<Variable>, CircuitError> {
+    let t = start.len();
+    debug_assert!((2..=4).contains(&t) && (1..=t).contains(&outputs));
     let (rc, mds) = poseidon::parameters(t);
     let partial = PARTIAL_ROUNDS[t - 2];
     let rounds = FULL_ROUNDS + partial;
-    let first: Vec<Variable> = std::iter::once(c.zero()).chain(inputs.iter().copied()).collect();
     let mut state = Vec::with_capacity(t);
-    for (i, &v) in first.iter().enumerate() {
-        state.push(sum(c, &[Term::linear(v, Fr::one())], rc[i])?);
+    for (i, lc) in start.iter().enumerate() {
+        state.push(sum(c, &lc.linear_terms(), lc.constant + rc[i])?);
     }
     for round in 0..rounds {
         let full = round < FULL_ROUNDS / 2 || round >= FULL_ROUNDS / 2 + partial;
@@ -182,7 +223,7 @@ pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, G
             }
         }
         let mut next = Vec::with_capacity(t);
-        for (i, row) in mds.iter().enumerate().take(if last { 1 } else { t }) {
+        for (i, row) in mds.iter().enumerate().take(if last { outputs } else { t }) {
             let mut terms: Vec<Term> =
                 state.iter().zip(row).map(|(&var, &m)| Term::linear(var, m)).collect();
             terms[0] = Term { var: state[0], lin: Fr::zero(), sbox: row[0] };
@@ -191,12 +232,13 @@ pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, G
         }
         state = next;
     }
-    Ok(state[0])
+    Ok(state)
 }
 
-/// [`poseidon_hash`] for widths above four (see there).
-fn poseidon_sparse(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, CircuitError> {
-    let t = inputs.len() + 1;
+/// [`poseidon_hash_with_capacity`] for widths above four (see there), from the state
+/// `[capacity, inputs…]`.
+fn poseidon_sparse(c: &mut Circuit, mut state: Vec<Lc>) -> Result<Variable, CircuitError> {
+    let t = state.len();
     let (rc, mds) = poseidon::parameters(t);
     let partial = PARTIAL_ROUNDS[t - 2];
     let plan = poseidon::sparse_plan(t);
@@ -211,8 +253,6 @@ fn poseidon_sparse(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, Cir
         *state = mds.iter().map(|row| Lc::combine(ys.iter().zip(row.iter().copied()))).collect();
         Ok::<_, CircuitError>(())
     };
-    let mut state: Vec<Lc> =
-        std::iter::once(c.zero()).chain(inputs.iter().copied()).map(Lc::of).collect();
     for round in 0..half {
         full_round(c, &mut state, round)?;
     }
@@ -283,14 +323,24 @@ pub fn padding_signature_witness(c: &mut Circuit) -> SignatureVariables {
     }
 }
 
-/// [`crate::state::chain_commit`] inside a circuit.
-pub fn chain_commit(c: &mut Circuit, elements: &[Variable]) -> Result<Variable, GadgetError> {
-    let mut acc = c.zero();
-    for pair in elements.chunks(2) {
-        let second = pair.get(1).copied().unwrap_or(c.zero());
-        acc = poseidon_hash(c, &[acc, pair[0], second])?;
+/// [`crate::state::sponge_commit`] inside a circuit: per chunk of three elements one
+/// dense width-4 permutation, the chunk added to the state in the gates that add the
+/// first round constants. 284 gates per chunk (all four outputs), 281 for the last.
+pub fn sponge_commit(c: &mut Circuit, elements: &[Variable]) -> Result<Variable, GadgetError> {
+    let len = Fr::from(elements.len() as u64);
+    let mut state = vec![Lc::constant(len), Lc::default(), Lc::default(), Lc::default()];
+    let chunks: Vec<&[Variable]> =
+        if elements.is_empty() { vec![&[]] } else { elements.chunks(SPONGE_RATE).collect() };
+    let mut out = Vec::new();
+    for (k, chunk) in chunks.iter().enumerate() {
+        for (s, &e) in state[1..].iter_mut().zip(chunk.iter()) {
+            s.add_scaled(&Lc::of(e), Fr::one());
+        }
+        let outputs = if k + 1 == chunks.len() { 1 } else { state.len() };
+        out = permute_dense(c, &state, outputs)?;
+        state = out.iter().copied().map(Lc::of).collect();
     }
-    Ok(acc)
+    Ok(out[0])
 }
 
 /// Constrains `p` to lie on ed-on-BN254: `a·x² + y² = 1 + d·x²y²` (three gates).
@@ -430,6 +480,54 @@ mod tests {
                 assert_eq!(gates, dense, "n = {n}");
             } else {
                 assert!(gates < dense, "n = {n}: {gates} gates, dense {dense}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_capacity_gadget_matches_the_native_hash_for_every_width() {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        for n in 1..=MAX_INPUTS {
+            let values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let capacity = Fr::rand(&mut rng);
+            let mut c = Circuit::new();
+            let cap = c.witness(capacity);
+            let vars: Vec<Variable> = values.iter().map(|v| c.witness(*v)).collect();
+            let h = poseidon_hash_with_capacity(&mut c, cap, &vars).unwrap();
+            let native = poseidon::hash_with_capacity(capacity, &values).unwrap();
+            assert_eq!(c.value(h).unwrap(), native, "n = {n}");
+            assert_ne!(native, poseidon::hash(&values).unwrap(), "n = {n}");
+            c.check_satisfied().unwrap();
+            // The capacity is constrained: another value breaks the circuit.
+            c.set_value(cap, capacity + Fr::one()).unwrap();
+            assert!(c.check_satisfied().is_err(), "n = {n}");
+        }
+        let mut c = Circuit::new();
+        let one = c.one();
+        assert_eq!(
+            poseidon_hash_with_capacity(&mut c, one, &[]),
+            Err(GadgetError::Poseidon(PoseidonError::NoInputs))
+        );
+    }
+
+    #[test]
+    fn the_sponge_gadget_matches_the_native_commitment() {
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        for len in [0usize, 1, 2, 3, 4, 7, 400] {
+            let values: Vec<Fr> = (0..len).map(|_| Fr::rand(&mut rng)).collect();
+            let mut c = Circuit::new();
+            let vars: Vec<Variable> = values.iter().map(|v| c.witness(*v)).collect();
+            let before = c.num_gates();
+            let comm = sponge_commit(&mut c, &vars).unwrap();
+            assert_eq!(c.value(comm).unwrap(), crate::state::sponge_commit(&values), "len {len}");
+            c.check_satisfied().unwrap();
+            // 284 gates per chunk of three (281 for the last, whose last round computes
+            // element 0 alone), the empty list one chunk.
+            let chunks = len.div_ceil(SPONGE_RATE).max(1);
+            assert_eq!(c.num_gates() - before, 284 * (chunks - 1) + 281, "len {len}");
+            if let Some(&first) = vars.first() {
+                c.set_value(first, values[0] + Fr::one()).unwrap();
+                assert!(c.check_satisfied().is_err(), "len {len}");
             }
         }
     }

@@ -11,6 +11,7 @@ use ark_serialize::CanonicalSerialize;
 use doppio_light_client::{
     Field, SchnorrError, SchnorrSignature, SchnorrSigningKey, SchnorrVerKey, poseidon,
     schnorr::{self, MAX_MESSAGE_LEN},
+    state::sponge_commit,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -44,6 +45,40 @@ fn poseidon_of_one_is_the_published_circomlib_value() {
     )
     .unwrap();
     assert_eq!(poseidon::hash(&[Field::from(1u64)]).unwrap(), expected);
+}
+
+#[test]
+fn capacity_hashes_and_sponge_commitments_match_circomlibjs() {
+    let file = vectors("poseidon_capacity.json");
+    let hashes = file["hashes"].as_array().expect("hashes");
+    assert_eq!(hashes.len(), 12, "three capacities for each width 2..=5");
+    for v in hashes {
+        let inputs: Vec<Field> = v["inputs"].as_array().unwrap().iter().map(field).collect();
+        let capacity = field(&v["capacity"]);
+        let output = field(&v["output"]);
+        assert_eq!(poseidon::hash_with_capacity(capacity, &inputs).unwrap(), output);
+        assert_ne!(poseidon::hash(&inputs).unwrap(), output, "the capacity matters");
+    }
+    let sponge = file["sponge"].as_array().expect("sponge");
+    assert_eq!(sponge.len(), 9);
+    for v in sponge {
+        let elements: Vec<Field> = v["elements"].as_array().unwrap().iter().map(field).collect();
+        assert_eq!(
+            sponge_commit(&elements),
+            field(&v["commitment"]),
+            "{} elements",
+            elements.len()
+        );
+        // One chunk: circomlibjs `poseidon(chunk, len)` with the chunk zero-padded.
+        if (1..=3).contains(&elements.len()) {
+            let mut chunk = elements.clone();
+            chunk.resize(3, Field::zero());
+            let len = Field::from(elements.len() as u64);
+            assert_eq!(poseidon::hash_with_capacity(len, &chunk).unwrap(), field(&v["commitment"]));
+        }
+    }
+    // The empty list is the permutation of [0, 0, 0, 0].
+    assert_eq!(sponge_commit(&[]), poseidon::hash(&[Field::zero(); 3]).unwrap());
 }
 
 fn key(scalar: &Value) -> SchnorrSigningKey {

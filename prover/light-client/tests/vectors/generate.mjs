@@ -3,6 +3,9 @@
 //   ../../src/poseidon_constants.json  round constants C and MDS matrices M, t = 2..17
 //   poseidon.json                      hash vectors (reference and optimised circomlibjs
 //                                      implementations must agree)
+//   poseidon_capacity.json             hashes with a non-zero capacity element (circomlibjs'
+//                                      initState argument) and stake-table sponge
+//                                      commitments (nOut = 4 for the whole state)
 //   schnorr.json                       Schnorr signatures made by the independent
 //                                      implementation below (BigInt curve arithmetic,
 //                                      circomlibjs Poseidon, node:crypto SHA-512)
@@ -31,10 +34,23 @@ const opt = await buildPoseidonOpt();
 const F = reference.F;
 const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
-function poseidon(inputs) {
-  const a = F.toObject(reference(inputs));
-  const b = F.toObject(opt(inputs));
-  if (a !== b) throw new Error(`reference and optimised Poseidon disagree on ${inputs}`);
+// Element 0 of the permutation of [capacity, inputs…]: circomlib's Poseidon for a zero
+// capacity. Both circomlibjs implementations take the capacity as `initState`.
+function poseidon(inputs, capacity = 0n) {
+  return permutation(inputs, capacity, 1)[0];
+}
+
+// The first nOut elements of the permutation of [capacity, inputs…].
+function permutation(inputs, capacity, nOut) {
+  const out = (impl) => {
+    const r = impl(inputs, capacity, nOut);
+    return (nOut === 1 ? [r] : r).map((v) => F.toObject(v));
+  };
+  const a = out(reference);
+  const b = out(opt);
+  if (a.join() !== b.join()) {
+    throw new Error(`reference and optimised Poseidon disagree on ${inputs}, ${capacity}`);
+  }
   return a;
 }
 
@@ -56,6 +72,51 @@ for (let n = 1; n <= 16; n++) {
 writeFileSync(
   new URL("poseidon.json", here),
   JSON.stringify({ source: "circomlibjs 0.1.7 poseidon (reference == opt)", vectors: poseidonVectors }, null, 1) + "\n",
+);
+
+// --- Capacity hashes and sponge commitments ------------------------------------------
+const capacityVectors = [];
+for (let n = 1; n <= 4; n++) {
+  const inputs = Array.from({ length: n }, (_, i) => fieldFrom(`capacity ${n} ${i}`));
+  for (const capacity of [1n, fieldFrom(`capacity ${n}`), P - 1n]) {
+    capacityVectors.push({
+      capacity: String(capacity),
+      inputs: inputs.map(String),
+      output: String(poseidon(inputs, capacity)),
+    });
+  }
+}
+
+// Rate-3 sponge over the width-4 permutation: state [len, 0, 0, 0]; per chunk of three
+// (the last padded with zeros, the empty list one zero chunk) add the chunk to elements
+// 1..3 and permute; the commitment is element 0.
+function spongeCommit(elements) {
+  let state = [BigInt(elements.length), 0n, 0n, 0n];
+  const chunks = Math.max(1, Math.ceil(elements.length / 3));
+  for (let k = 0; k < chunks; k++) {
+    const chunk = [0, 1, 2].map((j) => elements[3 * k + j] ?? 0n);
+    const inputs = chunk.map((e, j) => (state[j + 1] + e) % P);
+    state = permutation(inputs, state[0], 4);
+  }
+  return state[0];
+}
+
+const spongeVectors = [];
+for (const len of [0, 1, 2, 3, 4, 6, 7, 10, 31]) {
+  const elements = Array.from({ length: len }, (_, i) => fieldFrom(`sponge ${len} ${i}`));
+  spongeVectors.push({ elements: elements.map(String), commitment: String(spongeCommit(elements)) });
+}
+writeFileSync(
+  new URL("poseidon_capacity.json", here),
+  JSON.stringify(
+    {
+      source: "circomlibjs 0.1.7 poseidon(inputs, initState, nOut) (reference == opt)",
+      hashes: capacityVectors,
+      sponge: spongeVectors,
+    },
+    null,
+    1,
+  ) + "\n",
 );
 
 // --- Schnorr over ed-on-BN254 (arkworks' a = 1 form of Baby Jubjub) -------------------
