@@ -6,7 +6,8 @@
 //! BLS keys, Schnorr keys and amounts (each a [`sponge_commit`](crate::state::sponge_commit)
 //! of the padded table) equal the public ones; amounts and the threshold are below
 //! `2^128` and the signers' stake is at least the threshold; every signer's Schnorr
-//! signature on the state verifies.
+//! signature on the state verifies (the state's message digest is computed once, every
+//! signature's challenge hashes it).
 
 use ark_bn254::Fr;
 use doppio_accel::Accel;
@@ -18,7 +19,8 @@ use rand::RngCore;
 
 use crate::{
     gadgets::{
-        GadgetError, padding_signature_witness, schnorr_verify_if, signature_witness, sponge_commit,
+        GadgetError, message_digest, padding_signature_witness, schnorr_verify_if,
+        signature_witness, sponge_commit,
     },
     schnorr::SchnorrSignature,
     state::{AMOUNT_BITS, EntryFields, LightClientState, StakeTableEntry, stake_table_state},
@@ -99,6 +101,7 @@ pub fn state_update_circuit(
     let [bls_comm, schnorr_comm, amount_comm, threshold] =
         table.to_fields().map(|v| c.public_input(v));
     c.range_check(threshold, AMOUNT_BITS).map_err(GadgetError::from)?;
+    let digest = message_digest(&mut c, &message)?;
     let (mut bls, mut schnorr, mut amounts) = (vec![], vec![], vec![]);
     let mut stake = c.zero();
     for i in 0..capacity {
@@ -115,7 +118,7 @@ pub fn state_update_circuit(
             Some(s) => signature_witness(&mut c, s),
             None => padding_signature_witness(&mut c),
         };
-        schnorr_verify_if(&mut c, bit, pk, &message, &sig)?;
+        schnorr_verify_if(&mut c, bit, pk, digest, &sig)?;
         // stake ← bit·amount + 1·stake
         let one = c.one();
         stake = c

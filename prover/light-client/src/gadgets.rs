@@ -358,7 +358,8 @@ pub fn enforce_on_curve(c: &mut Circuit, p: PointVariable) -> Result<(), Circuit
     c.gate([x2, y2, zero, zero, zero], sel)
 }
 
-/// Bits of the challenge hash's high half `hi`, and of `p_hi − 1 − hi`: `p_hi < 2^126`.
+/// Bits of the challenge hash's high half `hi`, and of `bound − 1 − hi`: the bound
+/// ([`CHALLENGE_HIGH_BOUND`], `5^54`) is below `2^126`.
 const HIGH_BITS: usize = 126;
 const _: () = assert!(CHALLENGE_HIGH_BOUND > 0 && CHALLENGE_HIGH_BOUND < 1 << HIGH_BITS);
 
@@ -407,29 +408,36 @@ fn challenge_bits_with(
     Ok(lo_bits)
 }
 
-/// Constrains `sig` to be a valid Schnorr signature by `pk` on `message` when the
-/// boolean `enabled` is 1, exactly as [`crate::schnorr::SchnorrVerKey::verify`] checks
-/// it: `h = Poseidon(TAG, R.x, R.y, PK.x, PK.y, m…)` split into its unique halves
-/// `lo + 2^128·hi` with `hi < p_hi` ([`challenge_bits`]), then `s·G = R + lo·PK`. When
-/// `enabled` is 0 only `R`'s curve membership is enforced, so padding entries carry any
-/// on-curve point (the identity): the split is then of `enabled·h = 0`, which always has
-/// one. `pk` is trusted to be a point of the prime-order subgroup (stake-table keys are
-/// validated when registered).
+/// The message digest [`crate::schnorr::message_digest`], `Poseidon(TAG, m…)`, inside a
+/// circuit: computed once for all the signatures on one message.
+pub fn message_digest(c: &mut Circuit, message: &[Variable]) -> Result<Variable, GadgetError> {
+    if message.len() > MAX_MESSAGE_LEN {
+        return Err(GadgetError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN });
+    }
+    let tag = c.constant(challenge_tag());
+    let inputs: Vec<Variable> = std::iter::once(tag).chain(message.iter().copied()).collect();
+    poseidon_hash(c, &inputs)
+}
+
+/// Constrains `sig` to be a valid Schnorr signature by `pk` on the message whose
+/// [`message_digest`] is `digest` when the boolean `enabled` is 1, exactly as
+/// [`crate::schnorr::SchnorrVerKey::verify`] checks it: `R` on the curve,
+/// `h` = element 0 of the width-3 permutation of `[digest, R.x, PK.x]`, split into its
+/// unique halves `lo + 2^128·hi` with `hi < 5^54` ([`challenge_bits`]), then
+/// `s·G = R + lo·PK` with the whole `R`. When `enabled` is 0 only `R`'s curve membership
+/// is enforced, so padding entries carry any on-curve point (the identity): the split is
+/// then of `enabled·h = 0`, which always has one. `pk` is trusted to be a point of the
+/// prime-order subgroup (stake-table keys are validated when registered), which is what
+/// lets the hash take `PK.x` alone (see [`crate::schnorr`]).
 pub fn schnorr_verify_if(
     c: &mut Circuit,
     enabled: Variable,
     pk: PointVariable,
-    message: &[Variable],
+    digest: Variable,
     sig: &SignatureVariables,
 ) -> Result<(), GadgetError> {
-    if message.len() > MAX_MESSAGE_LEN {
-        return Err(GadgetError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN });
-    }
     enforce_on_curve(c, sig.r)?;
-    let tag = c.constant(challenge_tag());
-    let mut inputs = vec![tag, sig.r.x, sig.r.y, pk.x, pk.y];
-    inputs.extend_from_slice(message);
-    let h = poseidon_hash(c, &inputs)?;
+    let h = poseidon_hash_with_capacity(c, digest, &[sig.r.x, pk.x])?;
     let h = c.mul(enabled, h)?;
     let c_bits = challenge_bits(c, h)?;
     let lhs = c.ecc_fixed_base_mul(&sig.s_bits, &EdwardsAffine::generator())?;
@@ -473,8 +481,12 @@ mod tests {
             let per_output = if t <= 4 { 1 } else { 1 + (t - 4).div_ceil(3) };
             let dense = t + FULL_ROUNDS * (t - 1) + ((rounds - 1) * t + 1) * per_output;
             if t == 9 {
-                // The Schnorr challenge's width: 729 gates instead of 1,966.
+                // The old (V2) Schnorr challenge's width: 729 gates instead of 1,966.
                 assert_eq!(gates, 729);
+            }
+            if t == 3 {
+                // The challenge hash's width.
+                assert_eq!(gates, 212);
             }
             if t <= 4 {
                 assert_eq!(gates, dense, "n = {n}");
@@ -537,21 +549,35 @@ mod tests {
         (key.ver_key(), key.sign(message).unwrap())
     }
 
-    /// A circuit checking `sig` by `pk` on `message` (all as witnesses), enabled or not.
+    /// A circuit checking `sig` by `pk` on `message` (all as witnesses), enabled or not,
+    /// and the gates of the check itself (after the digest and the witnesses).
+    fn verify_circuit_gates(
+        pk: &crate::SchnorrVerKey,
+        message: &[Fr],
+        sig: &SchnorrSignature,
+        enabled: bool,
+    ) -> (Circuit, usize) {
+        let mut c = Circuit::new();
+        let e = c.bool_witness(enabled);
+        let p = pk.point();
+        let pkv = c.point_witness(p.x, p.y);
+        let m: Vec<Variable> = message.iter().map(|v| c.witness(*v)).collect();
+        let digest = message_digest(&mut c, &m).unwrap();
+        assert_eq!(c.value(digest).unwrap(), crate::schnorr::message_digest(message).unwrap());
+        let before = c.num_gates();
+        let sv = signature_witness(&mut c, sig);
+        schnorr_verify_if(&mut c, e, pkv, digest, &sv).unwrap();
+        let gates = c.num_gates() - before;
+        (c, gates)
+    }
+
     fn verify_circuit(
         pk: &crate::SchnorrVerKey,
         message: &[Fr],
         sig: &SchnorrSignature,
         enabled: bool,
     ) -> Circuit {
-        let mut c = Circuit::new();
-        let e = c.bool_witness(enabled);
-        let p = pk.point();
-        let pkv = c.point_witness(p.x, p.y);
-        let m: Vec<Variable> = message.iter().map(|v| c.witness(*v)).collect();
-        let sv = signature_witness(&mut c, sig);
-        schnorr_verify_if(&mut c, e, pkv, &m, &sv).unwrap();
-        c
+        verify_circuit_gates(pk, message, sig, enabled).0
     }
 
     #[test]
@@ -559,7 +585,7 @@ mod tests {
         let state = [Fr::from(7u64), Fr::from(42u64), Fr::from(99u64)];
         let (pk, sig) = signed(1, &state);
         pk.verify(&state, &sig).unwrap();
-        let c = verify_circuit(&pk, &state, &sig, true);
+        let (c, gates) = verify_circuit_gates(&pk, &state, &sig, true);
         c.check_satisfied().unwrap();
         // A signature over another state, by another key, or with another response.
         let other_state = [Fr::from(8u64), Fr::from(42u64), Fr::from(99u64)];
@@ -569,11 +595,18 @@ mod tests {
         assert!(verify_circuit(&pk, &state, &other_sig, true).check_satisfied().is_err());
         // Disabled (a padding entry), a bad signature is not checked.
         verify_circuit(&other_pk, &state, &sig, false).check_satisfied().unwrap();
-        // Three rows of the test's own (two constants, `enabled`), then: R on the curve 3,
-        // the tag 1, Poseidon (width 9) 729, enabled·h 1, the challenge's split 509,
-        // s's booleans 251 and s·G 502 (2-bit windows), c·PK 768 (6 per bit over 128
-        // bits), R + c·PK 2, the two gated equalities 2: 2,768 for the signature.
-        assert_eq!(c.num_gates(), 3 + 2_768);
+        // R on the curve 3, the challenge hash (width 3) 212, enabled·h 1, the
+        // challenge's split 509, s's booleans 251 and s·G 502 (2-bit windows), c·PK 768
+        // (6 per bit over 128 bits), R + c·PK 2, the two gated equalities 2: 2,250 per
+        // signature (2,768 with V2's width-9 hash of R, PK and the message).
+        assert_eq!(gates, 2_250);
+        // Too long a message for the digest.
+        let mut c = Circuit::new();
+        let long = vec![c.one(); MAX_MESSAGE_LEN + 1];
+        assert_eq!(
+            message_digest(&mut c, &long),
+            Err(GadgetError::MessageTooLong { len: MAX_MESSAGE_LEN + 1, max: MAX_MESSAGE_LEN })
+        );
     }
 
     #[test]
@@ -608,31 +641,38 @@ mod tests {
     #[test]
     fn only_the_canonical_split_below_the_bound_satisfies() {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
-        let p_hi = Fr::from(CHALLENGE_HIGH_BOUND);
-        let largest = p_hi * two_128() - Fr::one(); // hi = p_hi − 1, lo = 2^128 − 1
+        let bound = Fr::from(CHALLENGE_HIGH_BOUND);
+        let largest = bound * two_128() - Fr::one(); // hi = 5^54 − 1, lo = 2^128 − 1
+        let mut checked = 0;
         for h in [Fr::zero(), Fr::one(), Fr::rand(&mut rng), Fr::rand(&mut rng), largest] {
             if crate::schnorr::challenge_of_hash(h).is_err() {
-                continue; // a random h with hi = p_hi: probability 2^-126
+                continue; // a random h with hi ≥ 5^54: probability about 14%
             }
             let c = split_circuit(h, None);
             c.check_satisfied().unwrap();
             assert_eq!(c.num_gates() - Circuit::new().num_gates(), 509);
+            checked += 1;
         }
-        // Hashes whose high half is p_hi have no satisfying split.
-        for h in [p_hi * two_128(), -Fr::one()] {
+        assert!(checked >= 3);
+        // Hashes whose high half is the bound or above have no satisfying split.
+        for (h, high) in [
+            (bound * two_128(), CHALLENGE_HIGH_BOUND),
+            (bound * two_128() + Fr::from(u128::MAX), CHALLENGE_HIGH_BOUND),
+            (-Fr::one(), challenge_halves(-Fr::one()).1),
+        ] {
             assert!(split_circuit(h, None).check_satisfied().is_err(), "{h}");
             let (lo, hi) = challenge_halves(h);
-            assert_eq!(hi, CHALLENGE_HIGH_BOUND);
+            assert_eq!(hi, high);
             assert!(split_circuit(h, Some((lo, Fr::from(hi)))).check_satisfied().is_err());
         }
-        // h + p as the integer: hi ≥ p_hi (the upper bound catches it).
+        // h + p as the integer: hi ≥ p >> 128 > 5^54 (the upper bound catches it).
         let h = Fr::from(5u64);
         let (p_lo, p_hi_int) = challenge_halves(Fr::zero() - Fr::one()); // p − 1
         let (lo, carry) = (p_lo + 1).overflowing_add(5);
         let forged_hi = Fr::from(p_hi_int) + Fr::from(carry as u64);
         assert_eq!(Fr::from(lo) + two_128() * forged_hi, h);
         assert!(split_circuit(h, Some((lo, forged_hi))).check_satisfied().is_err());
-        // h − p as the integer, i.e. a "negative" hi (p_hi − 1 − hi is then below 2^126,
+        // h − p as the integer, i.e. a "negative" hi (5^54 − 1 − hi is then below 2^126,
         // so only hi's own range check catches it).
         let h = -Fr::from(1u64); // h − p = −1 = (2^128 − 1) + 2^128·(−1)
         let (lo, hi) = (u128::MAX, -Fr::one());
@@ -640,6 +680,17 @@ mod tests {
         let rest = Fr::from(CHALLENGE_HIGH_BOUND - 1) - hi;
         assert!(rest.into_bigint().num_bits() <= HIGH_BITS as u32);
         assert!(split_circuit(h, Some((lo, hi))).check_satisfied().is_err());
+        // The same for a hash that has a valid split: the largest, whose h − p split has
+        // hi = 5^54 − 1 − (p >> 128) (negative) and 5^54 − 1 − hi = (p >> 128) < 2^126.
+        let (p_lo_minus_1, p_hi_int) = challenge_halves(-Fr::one());
+        let (h_lo, h_hi) = challenge_halves(largest);
+        let lo = h_lo - (p_lo_minus_1 + 1);
+        let hi = Fr::from(h_hi) - Fr::from(p_hi_int);
+        assert_eq!(Fr::from(lo) + two_128() * hi, largest);
+        let rest = Fr::from(CHALLENGE_HIGH_BOUND - 1) - hi;
+        assert!(rest.into_bigint().num_bits() <= HIGH_BITS as u32);
+        assert!(split_circuit(largest, Some((lo, hi))).check_satisfied().is_err());
+        split_circuit(largest, Some((h_lo, Fr::from(h_hi)))).check_satisfied().unwrap();
     }
 
     #[test]

@@ -95,11 +95,15 @@ fn schnorr_matches_the_independent_implementation() {
     assert_eq!(field(&file["challenge_tag"]), schnorr::challenge_tag());
     let vs = file["vectors"].as_array().unwrap();
     assert_eq!(vs.len(), 16);
+    // About one challenge hash in seven is out of range: some vectors reach the retry.
+    let retried = vs.iter().filter(|v| v["attempt"].as_u64().unwrap() > 0).count();
+    assert!(retried > 0, "no vector exercises the signer's retry");
     for v in vs {
         let sk = key(&v["secret_key"]);
         let pk = sk.ver_key();
         assert_eq!((pk.point().x, pk.point().y), point(&v["public_key"]));
         let msg: Vec<Field> = v["message"].as_array().unwrap().iter().map(field).collect();
+        assert_eq!(schnorr::message_digest(&msg).unwrap(), field(&v["digest"]));
         let sig = sk.sign(&msg).unwrap();
         assert_eq!((sig.r().x, sig.r().y), point(&v["r"]), "R for {msg:?}");
         assert_eq!(sig.s(), Scalar::from_str(v["s"].as_str().unwrap()).unwrap());
@@ -118,6 +122,12 @@ fn msg(n: u64) -> Vec<Field> {
     (0..n).map(|i| Field::from(i * 7 + 3)).collect()
 }
 
+/// A signature refused for what it is: one whose challenge hash changed is as likely
+/// (about 14%) to be out of range as any hash.
+fn refused(result: Result<(), SchnorrError>) -> bool {
+    matches!(result, Err(SchnorrError::InvalidSignature | SchnorrError::ChallengeOutOfRange))
+}
+
 #[test]
 fn schnorr_round_trip_and_tampering() {
     let sk = SchnorrSigningKey::generate(&mut rng());
@@ -129,11 +139,11 @@ fn schnorr_round_trip_and_tampering() {
 
     let mut tampered = m.clone();
     tampered[3] += Field::one();
-    assert!(matches!(pk.verify(&tampered, &sig), Err(SchnorrError::InvalidSignature)));
-    assert!(matches!(pk.verify(&m[..6], &sig), Err(SchnorrError::InvalidSignature)));
+    assert!(refused(pk.verify(&tampered, &sig)));
+    assert!(refused(pk.verify(&m[..6], &sig)));
 
     let other = SchnorrSigningKey::generate(&mut ChaCha20Rng::seed_from_u64(7)).ver_key();
-    assert!(matches!(other.verify(&m, &sig), Err(SchnorrError::InvalidSignature)));
+    assert!(refused(other.verify(&m, &sig)));
 
     let mut bytes = sig.to_bytes();
     bytes[40] ^= 1; // inside s
@@ -143,7 +153,7 @@ fn schnorr_round_trip_and_tampering() {
     let mut swapped = sig.to_bytes();
     swapped[..32].copy_from_slice(&other_r[..32]);
     let bad_r = SchnorrSignature::from_bytes(&swapped).unwrap();
-    assert!(matches!(pk.verify(&m, &bad_r), Err(SchnorrError::InvalidSignature)));
+    assert!(refused(pk.verify(&m, &bad_r)));
 }
 
 #[test]
@@ -154,10 +164,10 @@ fn message_length_limits() {
     let sig0 = sk.sign(&[]).unwrap();
     sk.ver_key().verify(&[], &sig0).unwrap();
     let long = msg(MAX_MESSAGE_LEN as u64 + 1);
-    assert!(matches!(sk.sign(&long), Err(SchnorrError::MessageTooLong { len: 12, max: 11 })));
+    assert!(matches!(sk.sign(&long), Err(SchnorrError::MessageTooLong { len: 16, max: 15 })));
     assert!(matches!(
         sk.ver_key().verify(&long, &sig),
-        Err(SchnorrError::MessageTooLong { len: 12, max: 11 })
+        Err(SchnorrError::MessageTooLong { len: 16, max: 15 })
     ));
 }
 

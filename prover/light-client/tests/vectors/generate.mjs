@@ -156,10 +156,11 @@ const le8 = (v) => Buffer.from(v.toString(16).padStart(16, "0"), "hex").reverse(
 const leInt = (buf) => BigInt("0x" + Buffer.from(buf).reverse().toString("hex"));
 const tagOf = (s) => BigInt("0x" + Buffer.from(s, "ascii").toString("hex"));
 
-const CHALLENGE_TAG = tagOf("DOPPIO_SCHNORR_SIG_V2");
+const CHALLENGE_TAG = tagOf("DOPPIO_SCHNORR_SIG_V3");
 const NONCE_DST = Buffer.from("DOPPIO_SCHNORR_NONCE_V1", "ascii");
 const TWO_128 = 1n << 128n;
-const P_HI = P / TWO_128; // the challenge hash's high half must be below it
+const HIGH_BOUND = 5n ** 54n; // the challenge hash's high half must be below it
+if (TWO_128 * HIGH_BOUND >= P) throw new Error("splits below the bound must stay below p");
 
 // k = SHA-512(NONCE_DST ‖ sk ‖ m… [‖ attempt, 8 bytes LE for attempts after the first]).
 function nonce(sk, msg, attempt) {
@@ -169,30 +170,33 @@ function nonce(sk, msg, attempt) {
   return leInt(h.digest()) % R;
 }
 
-// h = Poseidon(TAG, R, PK, m…) = lo + 2^128·hi; the challenge is lo, valid when hi < P_HI
-// (otherwise: the next nonce).
+// d = Poseidon(TAG, m…); h = element 0 of the width-3 permutation of [d, R.x, PK.x]
+// = lo + 2^128·hi; the challenge is lo, valid when hi < 5^54 (otherwise: the next nonce).
 function sign(sk, msg) {
   const pk = mul(G, sk);
+  const digest = poseidon([CHALLENGE_TAG, ...msg]);
   for (let attempt = 0n; ; attempt++) {
     const k = nonce(sk, msg, attempt);
     const r = mul(G, k);
-    const h = poseidon([CHALLENGE_TAG, r.x, r.y, pk.x, pk.y, ...msg]);
-    if (h / TWO_128 >= P_HI) continue;
+    const h = poseidon([r.x, pk.x], digest);
+    if (h / TWO_128 >= HIGH_BOUND) continue;
     const s = mod(k + (h % TWO_128) * sk, R);
-    return { pk, r, s };
+    return { pk, r, s, digest, attempt };
   }
 }
 
 const schnorrVectors = [];
 for (let i = 0; i < 4; i++) {
   const sk = fieldFrom(`schnorr key ${i}`) % R;
-  for (const len of [1, 3, 7, 11]) {
+  for (const len of [0, 1, 3, 15]) {
     const msg = Array.from({ length: len }, (_, j) => fieldFrom(`schnorr msg ${i} ${len} ${j}`));
-    const { pk, r, s } = sign(sk, msg);
+    const { pk, r, s, digest, attempt } = sign(sk, msg);
     schnorrVectors.push({
       secret_key: String(sk),
       public_key: { x: String(pk.x), y: String(pk.y) },
       message: msg.map(String),
+      digest: String(digest),
+      attempt: Number(attempt),
       r: { x: String(r.x), y: String(r.y) },
       s: String(s),
     });
@@ -210,4 +214,9 @@ writeFileSync(
     1,
   ) + "\n",
 );
-console.log(`wrote ${poseidonVectors.length} Poseidon and ${schnorrVectors.length} Schnorr vectors`);
+const retried = schnorrVectors.filter((v) => v.attempt > 0).length;
+console.log(
+  `wrote ${poseidonVectors.length} Poseidon, ${capacityVectors.length} capacity-hash, ` +
+    `${spongeVectors.length} sponge and ${schnorrVectors.length} Schnorr vectors ` +
+    `(${retried} signed after a retry)`,
+);
