@@ -3,11 +3,12 @@
 //! Public inputs, in order: `view_number, block_height, block_comm_root` and
 //! `bls_key_comm, schnorr_key_comm, amount_comm, threshold`. For a stake table padded to
 //! the capacity the circuit proves: every signer bit is boolean; the commitments to the
-//! BLS keys, Schnorr keys and amounts (each a [`chain_commit`](crate::state::chain_commit)
+//! BLS keys, Schnorr keys and amounts (each a [`sponge_commit`](crate::state::sponge_commit)
 //! of the padded table) equal the public ones; the threshold is below `2^128`, every
 //! amount below `5^56` (`2^128 ≤ 5^56 < 2^131`, a base-5 range check) and the signers'
-//! stake is at least the threshold; every signer's Schnorr
-//! signature on the state verifies.
+//! stake is at least the threshold; every signer's Schnorr signature on the state
+//! verifies (the state's message digest is computed once, every signature's challenge
+//! hashes it).
 
 use ark_bn254::Fr;
 use doppio_accel::Accel;
@@ -19,7 +20,8 @@ use rand::RngCore;
 
 use crate::{
     gadgets::{
-        GadgetError, chain_commit, padding_signature_witness, schnorr_verify_if, signature_witness,
+        GadgetError, message_digest, padding_signature_witness, schnorr_verify_if,
+        signature_witness, sponge_commit,
     },
     schnorr::SchnorrSignature,
     state::{AMOUNT_BITS, EntryFields, LightClientState, StakeTableEntry, stake_table_state},
@@ -108,6 +110,7 @@ pub fn state_update_circuit(
     let [bls_comm, schnorr_comm, amount_comm, threshold] =
         table.to_fields().map(|v| c.public_input(v));
     c.range_check(threshold, AMOUNT_BITS).map_err(GadgetError::from)?;
+    let digest = message_digest(&mut c, &message)?;
     let (mut bls, mut schnorr, mut amounts) = (vec![], vec![], vec![]);
     let mut stake = c.zero();
     for i in 0..capacity {
@@ -124,7 +127,7 @@ pub fn state_update_circuit(
             Some(s) => signature_witness(&mut c, s),
             None => padding_signature_witness(&mut c),
         };
-        schnorr_verify_if(&mut c, bit, pk, &message, &sig)?;
+        schnorr_verify_if(&mut c, bit, pk, digest, &sig)?;
         // stake ← bit·amount + 1·stake
         let one = c.one();
         stake = c
@@ -132,7 +135,7 @@ pub fn state_update_circuit(
             .map_err(GadgetError::from)?;
     }
     for (elements, public) in [(bls, bls_comm), (schnorr, schnorr_comm), (amounts, amount_comm)] {
-        let comm = chain_commit(&mut c, &elements)?;
+        let comm = sponge_commit(&mut c, &elements)?;
         c.enforce_equal(comm, public).map_err(GadgetError::from)?;
     }
     let surplus = c.sub(stake, threshold).map_err(GadgetError::from)?;

@@ -1,6 +1,7 @@
 //! Circuit gadgets for the light-client circuit, over `doppio-plonk`: circomlib Poseidon,
-//! computing exactly [`crate::poseidon::hash`] inside a circuit, and the Schnorr
-//! signature check of [`crate::schnorr`].
+//! computing exactly [`crate::poseidon::hash`] and [`crate::poseidon::hash_with_capacity`]
+//! inside a circuit, the stake-table commitment [`crate::state::sponge_commit`], and the
+//! Schnorr signature check of [`crate::schnorr`].
 
 use ark_bn254::Fr;
 use ark_ec::{AffineRepr, twisted_edwards::TECurveConfig};
@@ -17,6 +18,7 @@ use crate::{
         CHALLENGE_BITS, CHALLENGE_HIGH_BOUND, MAX_MESSAGE_LEN, SchnorrSignature, challenge_halves,
         challenge_tag,
     },
+    state::SPONGE_RATE,
 };
 
 /// Why a gadget could not be built.
@@ -109,6 +111,15 @@ impl Lc {
         Lc { terms: vec![(v, Fr::one())], constant: Fr::zero() }
     }
 
+    fn constant(k: Fr) -> Lc {
+        Lc { terms: vec![], constant: k }
+    }
+
+    /// The sum's terms, for [`sum`].
+    fn linear_terms(&self) -> Vec<Term> {
+        self.terms.iter().map(|&(v, k)| Term::linear(v, k)).collect()
+    }
+
     /// `self += k·other`, merging the terms of shared variables.
     fn add_scaled(&mut self, other: &Lc, k: Fr) {
         for &(v, c) in &other.terms {
@@ -144,37 +155,67 @@ impl Lc {
 }
 
 /// circomlib `Poseidon(n)` of `inputs` (1 ≤ n ≤ 16) inside `c`, equal to
-/// [`poseidon::hash`] on the inputs' values.
+/// [`poseidon::hash`] on the inputs' values: [`poseidon_hash_with_capacity`] with a zero
+/// capacity.
+pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, GadgetError> {
+    let zero = c.zero();
+    poseidon_hash_with_capacity(c, zero, inputs)
+}
+
+/// Element 0 of the permutation of `[capacity, inputs…]` (1 ≤ n ≤ 16 inputs) inside `c`,
+/// equal to [`poseidon::hash_with_capacity`] on the values.
 ///
 /// Widths up to four: each state variable already holds the next round's constants
 /// (folded into the gates that compute it), a full round first raises elements
 /// `1 … t − 1` to the fifth power (a gate each; element 0's S-box stays in the first
-/// gate of each sum), and every round costs one gate per output.
+/// gate of each sum), and every round costs one gate per output
+/// (`t + 8(t − 1) + (R − 1)·t + 1` gates for `R` rounds: 212 for `t = 3`, 281 for `t = 4`).
 ///
-/// Wider states (the Schnorr challenge's `t = 9`): the state is kept as linear
-/// combinations; a full round materialises each element (a chained sum) and raises it to
-/// the fifth power, and the partial rounds run in the sparse basis of
-/// [`poseidon::sparse`]: per round one element materialised and one S-box, the others
-/// updated symbolically and materialised every third round (about seven gates per
-/// partial round instead of `t·⌈(t − 1)/3⌉`).
-pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, GadgetError> {
+/// Wider states (the message digest's): the state is kept as linear combinations; a
+/// full round materialises each element (a chained sum) and raises it to the fifth
+/// power, and the partial rounds run in the sparse basis of `poseidon::sparse`: per
+/// round one element materialised and one S-box, the others updated symbolically and
+/// materialised every third round (about seven gates per partial round instead of
+/// `t·⌈(t − 1)/3⌉`).
+pub fn poseidon_hash_with_capacity(
+    c: &mut Circuit,
+    capacity: Variable,
+    inputs: &[Variable],
+) -> Result<Variable, GadgetError> {
     if inputs.is_empty() {
         return Err(PoseidonError::NoInputs.into());
     }
     if inputs.len() > MAX_INPUTS {
         return Err(PoseidonError::TooManyInputs { len: inputs.len(), max: MAX_INPUTS }.into());
     }
-    let t = inputs.len() + 1;
-    if t > 4 {
-        return Ok(poseidon_sparse(c, inputs)?);
+    let start: Vec<Lc> =
+        std::iter::once(capacity).chain(inputs.iter().copied()).map(Lc::of).collect();
+    if start.len() > 4 {
+        return Ok(poseidon_sparse(c, start)?);
     }
+    Ok(permute_dense(c, &start, 1)?[0])
+}
+
+/// The dense permutation (width `t = start.len()`, 2 ≤ t ≤ 4) of the state whose element
+/// `i` is the value of `start[i]`; the first `outputs` elements of the result.
+///
+/// The first gates add the round constants, so a linear combination in `start` (a
+/// sponge's state plus the absorbed chunk) costs nothing extra while it fits one gate
+/// (four terms). The last round computes only the `outputs` elements asked for: one gate
+/// each.
+fn permute_dense(
+    c: &mut Circuit,
+    start: &[Lc],
+    outputs: usize,
+) -> Result<Vec<Variable>, CircuitError> {
+    let t = start.len();
+    debug_assert!((2..=4).contains(&t) && (1..=t).contains(&outputs));
     let (rc, mds) = poseidon::parameters(t);
     let partial = PARTIAL_ROUNDS[t - 2];
     let rounds = FULL_ROUNDS + partial;
-    let first: Vec<Variable> = std::iter::once(c.zero()).chain(inputs.iter().copied()).collect();
     let mut state = Vec::with_capacity(t);
-    for (i, &v) in first.iter().enumerate() {
-        state.push(sum(c, &[Term::linear(v, Fr::one())], rc[i])?);
+    for (i, lc) in start.iter().enumerate() {
+        state.push(sum(c, &lc.linear_terms(), lc.constant + rc[i])?);
     }
     for round in 0..rounds {
         let full = round < FULL_ROUNDS / 2 || round >= FULL_ROUNDS / 2 + partial;
@@ -185,7 +226,7 @@ pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, G
             }
         }
         let mut next = Vec::with_capacity(t);
-        for (i, row) in mds.iter().enumerate().take(if last { 1 } else { t }) {
+        for (i, row) in mds.iter().enumerate().take(if last { outputs } else { t }) {
             let mut terms: Vec<Term> =
                 state.iter().zip(row).map(|(&var, &m)| Term::linear(var, m)).collect();
             terms[0] = Term { var: state[0], lin: Fr::zero(), sbox: row[0] };
@@ -194,12 +235,13 @@ pub fn poseidon_hash(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, G
         }
         state = next;
     }
-    Ok(state[0])
+    Ok(state)
 }
 
-/// [`poseidon_hash`] for widths above four (see there).
-fn poseidon_sparse(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, CircuitError> {
-    let t = inputs.len() + 1;
+/// [`poseidon_hash_with_capacity`] for widths above four (see there), from the state
+/// `[capacity, inputs…]`.
+fn poseidon_sparse(c: &mut Circuit, mut state: Vec<Lc>) -> Result<Variable, CircuitError> {
+    let t = state.len();
     let (rc, mds) = poseidon::parameters(t);
     let partial = PARTIAL_ROUNDS[t - 2];
     let plan = poseidon::sparse_plan(t);
@@ -214,8 +256,6 @@ fn poseidon_sparse(c: &mut Circuit, inputs: &[Variable]) -> Result<Variable, Cir
         *state = mds.iter().map(|row| Lc::combine(ys.iter().zip(row.iter().copied()))).collect();
         Ok::<_, CircuitError>(())
     };
-    let mut state: Vec<Lc> =
-        std::iter::once(c.zero()).chain(inputs.iter().copied()).map(Lc::of).collect();
     for round in 0..half {
         full_round(c, &mut state, round)?;
     }
@@ -289,14 +329,24 @@ pub fn padding_signature_witness(c: &mut Circuit) -> SignatureVariables {
     }
 }
 
-/// [`crate::state::chain_commit`] inside a circuit.
-pub fn chain_commit(c: &mut Circuit, elements: &[Variable]) -> Result<Variable, GadgetError> {
-    let mut acc = c.zero();
-    for pair in elements.chunks(2) {
-        let second = pair.get(1).copied().unwrap_or(c.zero());
-        acc = poseidon_hash(c, &[acc, pair[0], second])?;
+/// [`crate::state::sponge_commit`] inside a circuit: per chunk of three elements one
+/// dense width-4 permutation, the chunk added to the state in the gates that add the
+/// first round constants. 284 gates per chunk (all four outputs), 281 for the last.
+pub fn sponge_commit(c: &mut Circuit, elements: &[Variable]) -> Result<Variable, GadgetError> {
+    let len = Fr::from(elements.len() as u64);
+    let mut state = vec![Lc::constant(len), Lc::default(), Lc::default(), Lc::default()];
+    let chunks: Vec<&[Variable]> =
+        if elements.is_empty() { vec![&[]] } else { elements.chunks(SPONGE_RATE).collect() };
+    let mut out = Vec::new();
+    for (k, chunk) in chunks.iter().enumerate() {
+        for (s, &e) in state[1..].iter_mut().zip(chunk.iter()) {
+            s.add_scaled(&Lc::of(e), Fr::one());
+        }
+        let outputs = if k + 1 == chunks.len() { 1 } else { state.len() };
+        out = permute_dense(c, &state, outputs)?;
+        state = out.iter().copied().map(Lc::of).collect();
     }
-    Ok(acc)
+    Ok(out[0])
 }
 
 /// Constrains `p` to lie on ed-on-BN254: `a·x² + y² = 1 + d·x²y²` (three gates).
@@ -314,7 +364,8 @@ pub fn enforce_on_curve(c: &mut Circuit, p: PointVariable) -> Result<(), Circuit
     c.gate([x2, y2, zero, zero, zero], sel)
 }
 
-/// Bits of the challenge hash's high half `hi`, and of `p_hi − 1 − hi`: `p_hi < 2^126`.
+/// Bits of the challenge hash's high half `hi`, and of `bound − 1 − hi`: the bound
+/// ([`CHALLENGE_HIGH_BOUND`], `5^54`) is below `2^126`.
 const HIGH_BITS: usize = 126;
 const _: () = assert!(CHALLENGE_HIGH_BOUND > 0 && CHALLENGE_HIGH_BOUND < 1 << HIGH_BITS);
 
@@ -363,29 +414,36 @@ fn challenge_bits_with(
     Ok(lo_bits)
 }
 
-/// Constrains `sig` to be a valid Schnorr signature by `pk` on `message` when the
-/// boolean `enabled` is 1, exactly as [`crate::schnorr::SchnorrVerKey::verify`] checks
-/// it: `h = Poseidon(TAG, R.x, R.y, PK.x, PK.y, m…)` split into its unique halves
-/// `lo + 2^128·hi` with `hi < p_hi` ([`challenge_bits`]), then `s·G = R + lo·PK`. When
-/// `enabled` is 0 only `R`'s curve membership is enforced, so padding entries carry any
-/// on-curve point (the identity): the split is then of `enabled·h = 0`, which always has
-/// one. `pk` is trusted to be a point of the prime-order subgroup (stake-table keys are
-/// validated when registered).
+/// The message digest [`crate::schnorr::message_digest`], `Poseidon(TAG, m…)`, inside a
+/// circuit: computed once for all the signatures on one message.
+pub fn message_digest(c: &mut Circuit, message: &[Variable]) -> Result<Variable, GadgetError> {
+    if message.len() > MAX_MESSAGE_LEN {
+        return Err(GadgetError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN });
+    }
+    let tag = c.constant(challenge_tag());
+    let inputs: Vec<Variable> = std::iter::once(tag).chain(message.iter().copied()).collect();
+    poseidon_hash(c, &inputs)
+}
+
+/// Constrains `sig` to be a valid Schnorr signature by `pk` on the message whose
+/// [`message_digest`] is `digest` when the boolean `enabled` is 1, exactly as
+/// [`crate::schnorr::SchnorrVerKey::verify`] checks it: `R` on the curve,
+/// `h` = element 0 of the width-3 permutation of `[digest, R.x, PK.x]`, split into its
+/// unique halves `lo + 2^128·hi` with `hi < 5^54` ([`challenge_bits`]), then
+/// `s·G = R + lo·PK` with the whole `R`. When `enabled` is 0 only `R`'s curve membership
+/// is enforced, so padding entries carry any on-curve point (the identity): the split is
+/// then of `enabled·h = 0`, which always has one. `pk` is trusted to be a point of the
+/// prime-order subgroup (stake-table keys are validated when registered), which is what
+/// lets the hash take `PK.x` alone (see [`crate::schnorr`]).
 pub fn schnorr_verify_if(
     c: &mut Circuit,
     enabled: Variable,
     pk: PointVariable,
-    message: &[Variable],
+    digest: Variable,
     sig: &SignatureVariables,
 ) -> Result<(), GadgetError> {
-    if message.len() > MAX_MESSAGE_LEN {
-        return Err(GadgetError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN });
-    }
     enforce_on_curve(c, sig.r)?;
-    let tag = c.constant(challenge_tag());
-    let mut inputs = vec![tag, sig.r.x, sig.r.y, pk.x, pk.y];
-    inputs.extend_from_slice(message);
-    let h = poseidon_hash(c, &inputs)?;
+    let h = poseidon_hash_with_capacity(c, digest, &[sig.r.x, pk.x])?;
     let h = c.mul(enabled, h)?;
     let c_bits = challenge_bits(c, h)?;
     let lhs = c.ecc_fixed_base_mul(&sig.s_digits, &EdwardsAffine::generator())?;
@@ -429,8 +487,12 @@ mod tests {
             let per_output = if t <= 4 { 1 } else { 1 + (t - 4).div_ceil(3) };
             let dense = t + FULL_ROUNDS * (t - 1) + ((rounds - 1) * t + 1) * per_output;
             if t == 9 {
-                // The Schnorr challenge's width: 729 gates instead of 1,966.
+                // The old (V2) Schnorr challenge's width: 729 gates instead of 1,966.
                 assert_eq!(gates, 729);
+            }
+            if t == 3 {
+                // The challenge hash's width.
+                assert_eq!(gates, 212);
             }
             if t <= 4 {
                 assert_eq!(gates, dense, "n = {n}");
@@ -440,26 +502,88 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_capacity_gadget_matches_the_native_hash_for_every_width() {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        for n in 1..=MAX_INPUTS {
+            let values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let capacity = Fr::rand(&mut rng);
+            let mut c = Circuit::new();
+            let cap = c.witness(capacity);
+            let vars: Vec<Variable> = values.iter().map(|v| c.witness(*v)).collect();
+            let h = poseidon_hash_with_capacity(&mut c, cap, &vars).unwrap();
+            let native = poseidon::hash_with_capacity(capacity, &values).unwrap();
+            assert_eq!(c.value(h).unwrap(), native, "n = {n}");
+            assert_ne!(native, poseidon::hash(&values).unwrap(), "n = {n}");
+            c.check_satisfied().unwrap();
+            // The capacity is constrained: another value breaks the circuit.
+            c.set_value(cap, capacity + Fr::one()).unwrap();
+            assert!(c.check_satisfied().is_err(), "n = {n}");
+        }
+        let mut c = Circuit::new();
+        let one = c.one();
+        assert_eq!(
+            poseidon_hash_with_capacity(&mut c, one, &[]),
+            Err(GadgetError::Poseidon(PoseidonError::NoInputs))
+        );
+    }
+
+    #[test]
+    fn the_sponge_gadget_matches_the_native_commitment() {
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        for len in [0usize, 1, 2, 3, 4, 7, 400] {
+            let values: Vec<Fr> = (0..len).map(|_| Fr::rand(&mut rng)).collect();
+            let mut c = Circuit::new();
+            let vars: Vec<Variable> = values.iter().map(|v| c.witness(*v)).collect();
+            let before = c.num_gates();
+            let comm = sponge_commit(&mut c, &vars).unwrap();
+            assert_eq!(c.value(comm).unwrap(), crate::state::sponge_commit(&values), "len {len}");
+            c.check_satisfied().unwrap();
+            // 284 gates per chunk of three (281 for the last, whose last round computes
+            // element 0 alone), the empty list one chunk.
+            let chunks = len.div_ceil(SPONGE_RATE).max(1);
+            assert_eq!(c.num_gates() - before, 284 * (chunks - 1) + 281, "len {len}");
+            if let Some(&first) = vars.first() {
+                c.set_value(first, values[0] + Fr::one()).unwrap();
+                assert!(c.check_satisfied().is_err(), "len {len}");
+            }
+        }
+    }
+
     fn signed(seed: u8, message: &[Fr]) -> (crate::SchnorrVerKey, SchnorrSignature) {
         let key = crate::SchnorrSigningKey::from_seed(&[seed; 32]).unwrap();
         (key.ver_key(), key.sign(message).unwrap())
     }
 
-    /// A circuit checking `sig` by `pk` on `message` (all as witnesses), enabled or not.
+    /// A circuit checking `sig` by `pk` on `message` (all as witnesses), enabled or not,
+    /// and the gates of the check itself (after the digest and the witnesses).
+    fn verify_circuit_gates(
+        pk: &crate::SchnorrVerKey,
+        message: &[Fr],
+        sig: &SchnorrSignature,
+        enabled: bool,
+    ) -> (Circuit, usize) {
+        let mut c = Circuit::new();
+        let e = c.bool_witness(enabled);
+        let p = pk.point();
+        let pkv = c.point_witness(p.x, p.y);
+        let m: Vec<Variable> = message.iter().map(|v| c.witness(*v)).collect();
+        let digest = message_digest(&mut c, &m).unwrap();
+        assert_eq!(c.value(digest).unwrap(), crate::schnorr::message_digest(message).unwrap());
+        let before = c.num_gates();
+        let sv = signature_witness(&mut c, sig);
+        schnorr_verify_if(&mut c, e, pkv, digest, &sv).unwrap();
+        let gates = c.num_gates() - before;
+        (c, gates)
+    }
+
     fn verify_circuit(
         pk: &crate::SchnorrVerKey,
         message: &[Fr],
         sig: &SchnorrSignature,
         enabled: bool,
     ) -> Circuit {
-        let mut c = Circuit::new();
-        let e = c.bool_witness(enabled);
-        let p = pk.point();
-        let pkv = c.point_witness(p.x, p.y);
-        let m: Vec<Variable> = message.iter().map(|v| c.witness(*v)).collect();
-        let sv = signature_witness(&mut c, sig);
-        schnorr_verify_if(&mut c, e, pkv, &m, &sv).unwrap();
-        c
+        verify_circuit_gates(pk, message, sig, enabled).0
     }
 
     #[test]
@@ -467,7 +591,7 @@ mod tests {
         let state = [Fr::from(7u64), Fr::from(42u64), Fr::from(99u64)];
         let (pk, sig) = signed(1, &state);
         pk.verify(&state, &sig).unwrap();
-        let c = verify_circuit(&pk, &state, &sig, true);
+        let (c, gates) = verify_circuit_gates(&pk, &state, &sig, true);
         c.check_satisfied().unwrap();
         // A signature over another state, by another key, or with another response.
         let other_state = [Fr::from(8u64), Fr::from(42u64), Fr::from(99u64)];
@@ -477,12 +601,19 @@ mod tests {
         assert!(verify_circuit(&pk, &state, &other_sig, true).check_satisfied().is_err());
         // Disabled (a padding entry), a bad signature is not checked.
         verify_circuit(&other_pk, &state, &sig, false).check_satisfied().unwrap();
-        // Three rows of the test's own (two constants, `enabled`), then: R on the curve 3,
-        // the tag 1, Poseidon (width 9) 729, enabled·h 1, the challenge's split 509,
-        // s's 109 base-5 digits 218 and s·G 434 (base-5 windows), c·PK 640 (2-bit
-        // windows over 128 bits), R + c·PK 2, the two gated equalities 2: 2,539 for the
-        // signature.
-        assert_eq!(c.num_gates(), 3 + 2_539);
+        // R on the curve 3, the challenge hash (width 3) 212, enabled·h 1, the
+        // challenge's split 509, s's 109 base-5 digits 218 and s·G 434 (base-5 windows),
+        // c·PK 640 (2-bit windows over 128 bits), R + c·PK 2, the two gated equalities
+        // 2: 2,021 per signature (2,768 with V2's width-9 hash of R, PK and the message,
+        // booleans for s and bitwise c·PK).
+        assert_eq!(gates, 2_021);
+        // Too long a message for the digest.
+        let mut c = Circuit::new();
+        let long = vec![c.one(); MAX_MESSAGE_LEN + 1];
+        assert_eq!(
+            message_digest(&mut c, &long),
+            Err(GadgetError::MessageTooLong { len: MAX_MESSAGE_LEN + 1, max: MAX_MESSAGE_LEN })
+        );
     }
 
     #[test]
@@ -517,31 +648,38 @@ mod tests {
     #[test]
     fn only_the_canonical_split_below_the_bound_satisfies() {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
-        let p_hi = Fr::from(CHALLENGE_HIGH_BOUND);
-        let largest = p_hi * two_128() - Fr::one(); // hi = p_hi − 1, lo = 2^128 − 1
+        let bound = Fr::from(CHALLENGE_HIGH_BOUND);
+        let largest = bound * two_128() - Fr::one(); // hi = 5^54 − 1, lo = 2^128 − 1
+        let mut checked = 0;
         for h in [Fr::zero(), Fr::one(), Fr::rand(&mut rng), Fr::rand(&mut rng), largest] {
             if crate::schnorr::challenge_of_hash(h).is_err() {
-                continue; // a random h with hi = p_hi: probability 2^-126
+                continue; // a random h with hi ≥ 5^54: probability about 14%
             }
             let c = split_circuit(h, None);
             c.check_satisfied().unwrap();
             assert_eq!(c.num_gates() - Circuit::new().num_gates(), 509);
+            checked += 1;
         }
-        // Hashes whose high half is p_hi have no satisfying split.
-        for h in [p_hi * two_128(), -Fr::one()] {
+        assert!(checked >= 3);
+        // Hashes whose high half is the bound or above have no satisfying split.
+        for (h, high) in [
+            (bound * two_128(), CHALLENGE_HIGH_BOUND),
+            (bound * two_128() + Fr::from(u128::MAX), CHALLENGE_HIGH_BOUND),
+            (-Fr::one(), challenge_halves(-Fr::one()).1),
+        ] {
             assert!(split_circuit(h, None).check_satisfied().is_err(), "{h}");
             let (lo, hi) = challenge_halves(h);
-            assert_eq!(hi, CHALLENGE_HIGH_BOUND);
+            assert_eq!(hi, high);
             assert!(split_circuit(h, Some((lo, Fr::from(hi)))).check_satisfied().is_err());
         }
-        // h + p as the integer: hi ≥ p_hi (the upper bound catches it).
+        // h + p as the integer: hi ≥ p >> 128 > 5^54 (the upper bound catches it).
         let h = Fr::from(5u64);
         let (p_lo, p_hi_int) = challenge_halves(Fr::zero() - Fr::one()); // p − 1
         let (lo, carry) = (p_lo + 1).overflowing_add(5);
         let forged_hi = Fr::from(p_hi_int) + Fr::from(carry as u64);
         assert_eq!(Fr::from(lo) + two_128() * forged_hi, h);
         assert!(split_circuit(h, Some((lo, forged_hi))).check_satisfied().is_err());
-        // h − p as the integer, i.e. a "negative" hi (p_hi − 1 − hi is then below 2^126,
+        // h − p as the integer, i.e. a "negative" hi (5^54 − 1 − hi is then below 2^126,
         // so only hi's own range check catches it).
         let h = -Fr::from(1u64); // h − p = −1 = (2^128 − 1) + 2^128·(−1)
         let (lo, hi) = (u128::MAX, -Fr::one());
@@ -549,6 +687,17 @@ mod tests {
         let rest = Fr::from(CHALLENGE_HIGH_BOUND - 1) - hi;
         assert!(rest.into_bigint().num_bits() <= HIGH_BITS as u32);
         assert!(split_circuit(h, Some((lo, hi))).check_satisfied().is_err());
+        // The same for a hash that has a valid split: the largest, whose h − p split has
+        // hi = 5^54 − 1 − (p >> 128) (negative) and 5^54 − 1 − hi = (p >> 128) < 2^126.
+        let (p_lo_minus_1, p_hi_int) = challenge_halves(-Fr::one());
+        let (h_lo, h_hi) = challenge_halves(largest);
+        let lo = h_lo - (p_lo_minus_1 + 1);
+        let hi = Fr::from(h_hi) - Fr::from(p_hi_int);
+        assert_eq!(Fr::from(lo) + two_128() * hi, largest);
+        let rest = Fr::from(CHALLENGE_HIGH_BOUND - 1) - hi;
+        assert!(rest.into_bigint().num_bits() <= HIGH_BITS as u32);
+        assert!(split_circuit(largest, Some((lo, hi))).check_satisfied().is_err());
+        split_circuit(largest, Some((h_lo, Fr::from(h_hi)))).check_satisfied().unwrap();
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Poseidon over BN254 Fr with the circomlib parameters (`poseidon` of circomlib and
-//! circomlibjs): width `t = n + 1` for `n` inputs (1 ≤ n ≤ 16), capacity element 0,
-//! x⁵ S-box, 8 full rounds, the partial rounds of the Poseidon paper (table 2/8, rounded up
+//! circomlibjs): width `t = n + 1` for `n` inputs (1 ≤ n ≤ 16), capacity element 0
+//! (zero for [`hash`], any value for [`hash_with_capacity`]), x⁵ S-box, 8 full rounds, the partial rounds of the Poseidon paper (table 2/8, rounded up
 //! as circomlib does), round constants and MDS matrices from the Grain LFSR reference
 //! script, shipped verbatim in `poseidon_constants.json`.
 
@@ -110,7 +110,7 @@ fn sbox(x: Fr) -> Fr {
 }
 
 /// The Poseidon permutation of width `state.len()` (2 ..= 17).
-fn permute(state: &mut [Fr]) {
+pub(crate) fn permute(state: &mut [Fr]) {
     let t = state.len();
     let width = &widths()[t - 2];
     let partial = PARTIAL_ROUNDS[t - 2];
@@ -134,6 +134,13 @@ fn permute(state: &mut [Fr]) {
 
 /// circomlib `Poseidon(n)`: the first state element after permuting `[0, inputs…]`.
 pub fn hash(inputs: &[Fr]) -> Result<Fr, PoseidonError> {
+    hash_with_capacity(Fr::from(0u64), inputs)
+}
+
+/// The first state element after permuting `[capacity, inputs…]`: circomlibjs
+/// `poseidon(inputs, capacity)` (its `initState` argument), the plain [`hash`] for a zero
+/// capacity.
+pub fn hash_with_capacity(capacity: Fr, inputs: &[Fr]) -> Result<Fr, PoseidonError> {
     if inputs.is_empty() {
         return Err(PoseidonError::NoInputs);
     }
@@ -141,7 +148,7 @@ pub fn hash(inputs: &[Fr]) -> Result<Fr, PoseidonError> {
         return Err(PoseidonError::TooManyInputs { len: inputs.len(), max: MAX_INPUTS });
     }
     let mut state = Vec::with_capacity(inputs.len() + 1);
-    state.push(Fr::from(0u64));
+    state.push(capacity);
     state.extend_from_slice(inputs);
     permute(&mut state);
     Ok(state[0])
@@ -168,5 +175,21 @@ mod tests {
         assert_eq!(hash(&[]), Err(PoseidonError::NoInputs));
         let many = vec![Fr::from(1u64); MAX_INPUTS + 1];
         assert_eq!(hash(&many), Err(PoseidonError::TooManyInputs { len: 17, max: 16 }));
+        let one = Fr::from(1u64);
+        assert_eq!(hash_with_capacity(one, &[]), Err(PoseidonError::NoInputs));
+        assert_eq!(
+            hash_with_capacity(one, &many),
+            Err(PoseidonError::TooManyInputs { len: 17, max: 16 })
+        );
+    }
+
+    #[test]
+    fn the_capacity_is_the_first_state_element() {
+        let inputs = [Fr::from(3u64), Fr::from(4u64)];
+        assert_eq!(hash_with_capacity(Fr::from(0u64), &inputs), hash(&inputs));
+        assert_ne!(hash_with_capacity(Fr::from(1u64), &inputs), hash(&inputs));
+        let mut state = [Fr::from(9u64), inputs[0], inputs[1]];
+        permute(&mut state);
+        assert_eq!(hash_with_capacity(Fr::from(9u64), &inputs).unwrap(), state[0]);
     }
 }

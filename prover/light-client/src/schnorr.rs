@@ -1,5 +1,15 @@
 //! Schnorr signatures over ed-on-BN254 with a Poseidon challenge: the light-client state
 //! keys. The scheme is described in the crate README.
+//!
+//! The challenge (`V3`) hashes a digest of the message, `d = Poseidon(TAG, m…)`, with
+//! `R.x` and `PK.x` only: `h` = element 0 of the width-3 permutation of `[d, R.x, PK.x]`.
+//! The digest is shared by every signer of a state, so the circuit computes it once, and
+//! the per-signer hash is the narrowest Poseidon. The x-coordinates are enough: on
+//! ed-on-BN254 the two points with a given `x` are `P` and `−P + T` (`T = (0, −1)` the
+//! point of order 2), and only one of them lies in the prime-order subgroup. `PK` is
+//! validated to lie there, so `PK.x` determines `PK` (key prefixing holds); a verifying
+//! `R` equals `s·G − c·PK`, also in the subgroup, so `R.x` determines the `R` of any
+//! accepting signature (`R` stays bound). Verification uses the whole `R`.
 
 use std::fmt;
 
@@ -20,22 +30,28 @@ pub const TAG_SCHNORR_SIGNING_KEY: &str = "SCHNORR_SIGNING_KEY";
 /// Tag of a signature string.
 pub const TAG_SCHNORR_SIG: &str = "SCHNORR_SIG";
 
-/// Most message elements a signature covers: the challenge hash takes
-/// `5 + len ≤ poseidon::MAX_INPUTS` inputs.
-pub const MAX_MESSAGE_LEN: usize = poseidon::MAX_INPUTS - 5;
-/// Domain tag, first input of the challenge hash: the ASCII bytes of
-/// `DOPPIO_SCHNORR_SIG_V2` read as a big-endian integer. (`V1` signatures took the whole
-/// hash modulo the group order as the challenge; the new tag keeps the two apart.)
-pub const CHALLENGE_TAG: &[u8] = b"DOPPIO_SCHNORR_SIG_V2";
+/// Most message elements a signature covers: the message digest hashes
+/// `1 + len ≤ poseidon::MAX_INPUTS` inputs.
+pub const MAX_MESSAGE_LEN: usize = poseidon::MAX_INPUTS - 1;
+/// Domain tag, first input of the message digest: the ASCII bytes of
+/// `DOPPIO_SCHNORR_SIG_V3` read as a big-endian integer. (`V1` took the whole hash
+/// modulo the group order as the challenge, `V2` hashed `R`, `PK` and the message in one
+/// wide Poseidon with the bound `⌊p / 2^128⌋`; the tag keeps the schemes apart.)
+pub const CHALLENGE_TAG: &[u8] = b"DOPPIO_SCHNORR_SIG_V3";
 /// Bits of a challenge: the low half of the challenge hash.
 pub const CHALLENGE_BITS: usize = 128;
-/// `p_hi = ⌊p / 2^128⌋` for the BN254 scalar field order `p` (a 126-bit number): the
-/// challenge hash's high half must be below it, so that `lo + 2^128·hi < p` and the
-/// split of a hash into halves is unique (what the circuit relies on).
-pub const CHALLENGE_HIGH_BOUND: u128 = {
+/// `5^54` (a 126-bit number): the challenge hash's high half must be below it. It is
+/// below `⌊p / 2^128⌋`, so `lo + 2^128·hi < p` and the split of a hash into halves is
+/// unique (what the circuit relies on); a power of five so that the circuit can check
+/// the bound with base-5 digits. An honest hash misses it with probability about 14%.
+pub const CHALLENGE_HIGH_BOUND: u128 = 5u128.pow(54);
+/// `⌊p / 2^128⌋` for the BN254 scalar field order `p`.
+const MODULUS_HIGH_HALF: u128 = {
     let limbs = <Field as PrimeField>::MODULUS.0;
     (limbs[2] as u128) | ((limbs[3] as u128) << 64)
 };
+const _: () = assert!(CHALLENGE_HIGH_BOUND <= MODULUS_HIGH_HALF);
+const _: () = assert!(CHALLENGE_HIGH_BOUND < 1 << 126);
 /// Prefix of the SHA-512 input that derives the nonce.
 pub const NONCE_DST: &[u8] = b"DOPPIO_SCHNORR_NONCE_V1";
 /// Prefix of the SHA-512 input that derives a signing key from a 32-byte seed.
@@ -108,9 +124,9 @@ pub enum SchnorrError {
     #[error("the derived nonce is zero")]
     DegenerateNonce,
     /// The challenge hash's high half is not below [`CHALLENGE_HIGH_BOUND`] (probability
-    /// about 2^-126 for an honest hash): no such signature is valid, and signers retry
-    /// with another nonce.
-    #[error("the challenge hash's high half is not below ⌊p / 2^128⌋")]
+    /// about 14% for an honest hash): no such signature is valid, and signers retry with
+    /// another nonce.
+    #[error("the challenge hash's high half is not below 5^54")]
     ChallengeOutOfRange,
     /// The signature does not verify for this key and message.
     #[error("invalid Schnorr signature")]
@@ -184,7 +200,7 @@ impl SchnorrSigningKey {
 
     /// Signs `message` (at most [`MAX_MESSAGE_LEN`] field elements) deterministically.
     pub fn sign(&self, message: &[Field]) -> Result<SchnorrSignature, SchnorrError> {
-        self.sign_with(message, challenge)
+        self.sign_with(message, challenge_of_digest)
     }
 
     /// Signs with `challenge_of`, retrying with the next nonce while it answers
@@ -192,15 +208,15 @@ impl SchnorrSigningKey {
     fn sign_with(
         &self,
         message: &[Field],
-        challenge_of: impl Fn(&EdwardsAffine, &SchnorrVerKey, &[Field]) -> Result<Scalar, SchnorrError>,
+        challenge_of: impl Fn(&EdwardsAffine, &SchnorrVerKey, Field) -> Result<Scalar, SchnorrError>,
     ) -> Result<SchnorrSignature, SchnorrError> {
-        check_message(message)?;
+        let digest = message_digest(message)?;
         let pk = self.ver_key();
         let mut attempt = 0u64;
         loop {
             let k = self.nonce(message, attempt)?;
             let r = (EdwardsProjective::generator() * k).into_affine();
-            match challenge_of(&r, &pk, message) {
+            match challenge_of(&r, &pk, digest) {
                 Ok(c) => return Ok(SchnorrSignature { r, s: k + c * self.0 }),
                 Err(SchnorrError::ChallengeOutOfRange) => attempt += 1,
                 Err(e) => return Err(e),
@@ -243,7 +259,6 @@ impl SchnorrVerKey {
     /// [`CHALLENGE_HIGH_BOUND`] ([`SchnorrError::ChallengeOutOfRange`] otherwise), then
     /// `s·G == R + c·PK`.
     pub fn verify(&self, message: &[Field], sig: &SchnorrSignature) -> Result<(), SchnorrError> {
-        check_message(message)?;
         let c = challenge(&sig.r, self, message)?;
         let lhs = EdwardsProjective::generator() * sig.s;
         let rhs = sig.r.into_group() + self.0 * c;
@@ -290,19 +305,39 @@ impl SchnorrSignature {
     }
 }
 
-/// The challenge: `h = Poseidon(tag, R.x, R.y, PK.x, PK.y, m…)` split as
-/// `lo + 2^128·hi`, `c = lo` ([`challenge_of_hash`]).
+/// The challenge of `R` and `PK` on `message`: [`challenge_of_digest`] of
+/// [`message_digest`].
 pub fn challenge(
     r: &EdwardsAffine,
     pk: &SchnorrVerKey,
     message: &[Field],
 ) -> Result<Scalar, SchnorrError> {
+    challenge_of_digest(r, pk, message_digest(message)?)
+}
+
+/// The message digest `d = Poseidon(TAG, m₀, …, mₙ₋₁)`, one for all signers of `message`.
+pub fn message_digest(message: &[Field]) -> Result<Field, SchnorrError> {
     check_message(message)?;
-    let mut inputs = vec![challenge_tag(), r.x, r.y, pk.0.x, pk.0.y];
+    let mut inputs = vec![challenge_tag()];
     inputs.extend_from_slice(message);
-    let h = poseidon::hash(&inputs)
-        .map_err(|_| SchnorrError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN })?;
-    challenge_of_hash(h)
+    poseidon::hash(&inputs)
+        .map_err(|_| SchnorrError::MessageTooLong { len: message.len(), max: MAX_MESSAGE_LEN })
+}
+
+/// The challenge hash `h`: element 0 of the width-3 Poseidon permutation of
+/// `[d, R.x, PK.x]` (circomlibjs `poseidon([R.x, PK.x], d)`).
+pub fn challenge_hash(r: &EdwardsAffine, pk: &SchnorrVerKey, digest: Field) -> Field {
+    poseidon::hash_with_capacity(digest, &[r.x, pk.0.x]).expect("two inputs")
+}
+
+/// The challenge for a message digest: [`challenge_hash`] split as `lo + 2^128·hi`,
+/// `c = lo` ([`challenge_of_hash`]).
+pub fn challenge_of_digest(
+    r: &EdwardsAffine,
+    pk: &SchnorrVerKey,
+    digest: Field,
+) -> Result<Scalar, SchnorrError> {
+    challenge_of_hash(challenge_hash(r, pk, digest))
 }
 
 /// The halves `(lo, hi)` of a hash's canonical integer `lo + 2^128·hi`.
@@ -399,21 +434,67 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_high_bound_is_the_modulus_high_half() {
+    fn the_high_bound_keeps_every_split_below_the_modulus() {
         let p = <Field as PrimeField>::MODULUS;
-        assert_eq!(Field::from(CHALLENGE_HIGH_BOUND).into_bigint(), p >> 128);
+        assert_eq!(Field::from(MODULUS_HIGH_HALF).into_bigint(), p >> 128);
+        let five = Field::from(5u64);
+        assert_eq!(
+            Field::from(CHALLENGE_HIGH_BOUND),
+            (0..54).fold(Field::from(1u64), |a, _| a * five)
+        );
+        // The largest valid split, (2^128 − 1) + 2^128·(5^54 − 1), is a canonical integer
+        // (below p): as a field element it splits back into the same halves.
+        let two_128 = Field::from(u128::MAX) + Field::from(1u64);
+        let largest = Field::from(CHALLENGE_HIGH_BOUND) * two_128 - Field::from(1u64);
+        assert_eq!(challenge_halves(largest), (u128::MAX, CHALLENGE_HIGH_BOUND - 1));
+    }
+
+    #[test]
+    fn about_one_hash_in_seven_is_out_of_range() {
+        // 1 − 2^128·5^54 / p ≈ 0.137: count over 2,000 hashes.
+        let out = (0..2_000u64)
+            .filter(|i| challenge_of_hash(poseidon::hash(&[Field::from(*i)]).unwrap()).is_err())
+            .count();
+        assert!((200..350).contains(&out), "{out} of 2000 out of range");
+    }
+
+    #[test]
+    fn the_challenge_hash_is_the_capacity_hash_of_the_digest() {
+        let key = SchnorrSigningKey::from_seed(&[5; 32]).unwrap();
+        let pk = key.ver_key();
+        let m = [Field::from(1u64), Field::from(2u64), Field::from(3u64)];
+        let d = message_digest(&m).unwrap();
+        let tag = challenge_tag();
+        assert_eq!(d, poseidon::hash(&[tag, m[0], m[1], m[2]]).unwrap());
+        let r = (EdwardsProjective::generator() * Scalar::from(77u64)).into_affine();
+        let mut state = [d, r.x, pk.point().x];
+        poseidon::permute(&mut state);
+        assert_eq!(challenge_hash(&r, &pk, d), state[0]);
+        // R.y and PK.y are not hashed: −R + T has the same x (and is outside the subgroup).
+        let t = EdwardsAffine::new_unchecked(Field::from(0u64), -Field::from(1u64));
+        let twin = ((-r.into_group()) + t).into_affine();
+        assert_eq!((twin.x, twin.y == r.y), (r.x, false));
+        assert!(!twin.is_in_correct_subgroup_assuming_on_curve());
+        assert_eq!(challenge_hash(&twin, &pk, d), challenge_hash(&r, &pk, d));
+        // Verification checks the whole R: a signature with R's twin (same challenge) fails.
+        let sig = key.sign(&m).unwrap();
+        pk.verify(&m, &sig).unwrap();
+        let r = sig.r();
+        let twin = ((-r.into_group()) + t).into_affine();
+        let forged = SchnorrSignature { r: twin, s: sig.s() };
+        assert!(matches!(pk.verify(&m, &forged), Err(SchnorrError::InvalidSignature)));
     }
 
     #[test]
     fn challenges_are_the_low_half_below_the_bound() {
         let two_128 = Field::from(u128::MAX) + Field::from(1u64);
-        let top = Field::from(CHALLENGE_HIGH_BOUND) * two_128; // hi = p_hi, lo = 0
+        let top = Field::from(CHALLENGE_HIGH_BOUND) * two_128; // hi = 5^54, lo = 0
         assert!(matches!(challenge_of_hash(top), Err(SchnorrError::ChallengeOutOfRange)));
         assert!(matches!(
             challenge_of_hash(-Field::from(1u64)),
             Err(SchnorrError::ChallengeOutOfRange)
         ));
-        let below = top - Field::from(1u64); // hi = p_hi − 1, lo = 2^128 − 1
+        let below = top - Field::from(1u64); // hi = 5^54 − 1, lo = 2^128 − 1
         assert_eq!(challenge_halves(below), (u128::MAX, CHALLENGE_HIGH_BOUND - 1));
         assert_eq!(challenge_of_hash(below).unwrap(), Scalar::from(u128::MAX));
         let h = Field::from(7u64) * two_128 + Field::from(5u64);
@@ -426,12 +507,12 @@ mod tests {
         let key = SchnorrSigningKey::from_seed(&[3; 32]).unwrap();
         let m = [Field::from(1u64), Field::from(2u64)];
         let first = key.sign(&m).unwrap();
-        // Pretend the first nonce's challenge hash had hi ≥ p_hi.
-        let picky = |r: &EdwardsAffine, pk: &SchnorrVerKey, m: &[Field]| {
+        // Pretend the first nonce's challenge hash had hi ≥ 5^54.
+        let picky = |r: &EdwardsAffine, pk: &SchnorrVerKey, d: Field| {
             if *r == first.r() {
                 Err(SchnorrError::ChallengeOutOfRange)
             } else {
-                challenge(r, pk, m)
+                challenge_of_digest(r, pk, d)
             }
         };
         let retried = key.sign_with(&m, picky).unwrap();
@@ -440,7 +521,7 @@ mod tests {
         assert_ne!(retried.r(), first.r());
         key.ver_key().verify(&m, &retried).unwrap();
         // Other errors are not retried.
-        let failing = |_: &EdwardsAffine, _: &SchnorrVerKey, _: &[Field]| -> Result<Scalar, _> {
+        let failing = |_: &EdwardsAffine, _: &SchnorrVerKey, _: Field| -> Result<Scalar, _> {
             Err(SchnorrError::InvalidSignature)
         };
         assert!(matches!(key.sign_with(&m, failing), Err(SchnorrError::InvalidSignature)));

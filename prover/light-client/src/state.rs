@@ -112,13 +112,27 @@ impl EntryFields {
     }
 }
 
-/// `acc₀ = 0`, `accₖ₊₁ = Poseidon(accₖ, e₂ₖ, e₂ₖ₊₁)` (an odd tail padded with 0): the
-/// commitment of a list, two elements per width-4 permutation.
-pub fn chain_commit(elements: &[Fr]) -> Fr {
-    elements.chunks(2).fold(Fr::zero(), |acc, pair| {
-        let second = pair.get(1).copied().unwrap_or_default();
-        poseidon::hash(&[acc, pair[0], second]).expect("three inputs")
-    })
+/// Elements absorbed per permutation by [`sponge_commit`]: the width-4 permutation's
+/// rate.
+pub const SPONGE_RATE: usize = 3;
+
+/// The commitment of a list: a sponge over circomlib's width-4 Poseidon permutation. The
+/// state starts as `[len, 0, 0, 0]` (the capacity element holds the element count, so
+/// lists of different lengths are kept apart and zero padding is unambiguous); each chunk
+/// of [`SPONGE_RATE`] elements (the last one padded with zeros) is added to elements
+/// `1 … 3` and the state permuted; the commitment is element 0 after the last
+/// permutation (circomlib's output). The empty list absorbs one all-zero chunk: it
+/// commits to the permutation of `[0, 0, 0, 0]`. A list of at most three elements
+/// commits to circomlibjs `poseidon(chunk, len)`.
+pub fn sponge_commit(elements: &[Fr]) -> Fr {
+    let mut state = [Fr::from(elements.len() as u64), Fr::zero(), Fr::zero(), Fr::zero()];
+    let chunks: Vec<&[Fr]> =
+        if elements.is_empty() { vec![&[]] } else { elements.chunks(SPONGE_RATE).collect() };
+    for chunk in chunks {
+        state[1..].iter_mut().zip(chunk).for_each(|(s, e)| *s += e);
+        poseidon::permute(&mut state);
+    }
+    state[0]
 }
 
 /// The stake-table state of `entries` padded to `capacity` (padding: zero BLS key, the
@@ -131,9 +145,9 @@ pub fn stake_table_state(
     let fields: Vec<EntryFields> = (0..capacity).map(|i| EntryFields::of(entries.get(i))).collect();
     let flat = |f: fn(&EntryFields) -> Vec<Fr>| -> Vec<Fr> { fields.iter().flat_map(f).collect() };
     StakeTableState {
-        bls_key_comm: chain_commit(&flat(|e| e.bls.to_vec())),
-        schnorr_key_comm: chain_commit(&flat(|e| e.schnorr.to_vec())),
-        amount_comm: chain_commit(&flat(|e| vec![e.amount])),
+        bls_key_comm: sponge_commit(&flat(|e| e.bls.to_vec())),
+        schnorr_key_comm: sponge_commit(&flat(|e| e.schnorr.to_vec())),
+        amount_comm: sponge_commit(&flat(|e| vec![e.amount])),
         threshold: Fr::from(threshold),
     }
 }

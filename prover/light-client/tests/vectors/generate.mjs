@@ -3,6 +3,9 @@
 //   ../../src/poseidon_constants.json  round constants C and MDS matrices M, t = 2..17
 //   poseidon.json                      hash vectors (reference and optimised circomlibjs
 //                                      implementations must agree)
+//   poseidon_capacity.json             hashes with a non-zero capacity element (circomlibjs'
+//                                      initState argument) and stake-table sponge
+//                                      commitments (nOut = 4 for the whole state)
 //   schnorr.json                       Schnorr signatures made by the independent
 //                                      implementation below (BigInt curve arithmetic,
 //                                      circomlibjs Poseidon, node:crypto SHA-512)
@@ -31,10 +34,23 @@ const opt = await buildPoseidonOpt();
 const F = reference.F;
 const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
-function poseidon(inputs) {
-  const a = F.toObject(reference(inputs));
-  const b = F.toObject(opt(inputs));
-  if (a !== b) throw new Error(`reference and optimised Poseidon disagree on ${inputs}`);
+// Element 0 of the permutation of [capacity, inputs…]: circomlib's Poseidon for a zero
+// capacity. Both circomlibjs implementations take the capacity as `initState`.
+function poseidon(inputs, capacity = 0n) {
+  return permutation(inputs, capacity, 1)[0];
+}
+
+// The first nOut elements of the permutation of [capacity, inputs…].
+function permutation(inputs, capacity, nOut) {
+  const out = (impl) => {
+    const r = impl(inputs, capacity, nOut);
+    return (nOut === 1 ? [r] : r).map((v) => F.toObject(v));
+  };
+  const a = out(reference);
+  const b = out(opt);
+  if (a.join() !== b.join()) {
+    throw new Error(`reference and optimised Poseidon disagree on ${inputs}, ${capacity}`);
+  }
   return a;
 }
 
@@ -56,6 +72,51 @@ for (let n = 1; n <= 16; n++) {
 writeFileSync(
   new URL("poseidon.json", here),
   JSON.stringify({ source: "circomlibjs 0.1.7 poseidon (reference == opt)", vectors: poseidonVectors }, null, 1) + "\n",
+);
+
+// --- Capacity hashes and sponge commitments ------------------------------------------
+const capacityVectors = [];
+for (let n = 1; n <= 4; n++) {
+  const inputs = Array.from({ length: n }, (_, i) => fieldFrom(`capacity ${n} ${i}`));
+  for (const capacity of [1n, fieldFrom(`capacity ${n}`), P - 1n]) {
+    capacityVectors.push({
+      capacity: String(capacity),
+      inputs: inputs.map(String),
+      output: String(poseidon(inputs, capacity)),
+    });
+  }
+}
+
+// Rate-3 sponge over the width-4 permutation: state [len, 0, 0, 0]; per chunk of three
+// (the last padded with zeros, the empty list one zero chunk) add the chunk to elements
+// 1..3 and permute; the commitment is element 0.
+function spongeCommit(elements) {
+  let state = [BigInt(elements.length), 0n, 0n, 0n];
+  const chunks = Math.max(1, Math.ceil(elements.length / 3));
+  for (let k = 0; k < chunks; k++) {
+    const chunk = [0, 1, 2].map((j) => elements[3 * k + j] ?? 0n);
+    const inputs = chunk.map((e, j) => (state[j + 1] + e) % P);
+    state = permutation(inputs, state[0], 4);
+  }
+  return state[0];
+}
+
+const spongeVectors = [];
+for (const len of [0, 1, 2, 3, 4, 6, 7, 10, 31]) {
+  const elements = Array.from({ length: len }, (_, i) => fieldFrom(`sponge ${len} ${i}`));
+  spongeVectors.push({ elements: elements.map(String), commitment: String(spongeCommit(elements)) });
+}
+writeFileSync(
+  new URL("poseidon_capacity.json", here),
+  JSON.stringify(
+    {
+      source: "circomlibjs 0.1.7 poseidon(inputs, initState, nOut) (reference == opt)",
+      hashes: capacityVectors,
+      sponge: spongeVectors,
+    },
+    null,
+    1,
+  ) + "\n",
 );
 
 // --- Schnorr over ed-on-BN254 (arkworks' a = 1 form of Baby Jubjub) -------------------
@@ -95,10 +156,11 @@ const le8 = (v) => Buffer.from(v.toString(16).padStart(16, "0"), "hex").reverse(
 const leInt = (buf) => BigInt("0x" + Buffer.from(buf).reverse().toString("hex"));
 const tagOf = (s) => BigInt("0x" + Buffer.from(s, "ascii").toString("hex"));
 
-const CHALLENGE_TAG = tagOf("DOPPIO_SCHNORR_SIG_V2");
+const CHALLENGE_TAG = tagOf("DOPPIO_SCHNORR_SIG_V3");
 const NONCE_DST = Buffer.from("DOPPIO_SCHNORR_NONCE_V1", "ascii");
 const TWO_128 = 1n << 128n;
-const P_HI = P / TWO_128; // the challenge hash's high half must be below it
+const HIGH_BOUND = 5n ** 54n; // the challenge hash's high half must be below it
+if (TWO_128 * HIGH_BOUND >= P) throw new Error("splits below the bound must stay below p");
 
 // k = SHA-512(NONCE_DST ‖ sk ‖ m… [‖ attempt, 8 bytes LE for attempts after the first]).
 function nonce(sk, msg, attempt) {
@@ -108,30 +170,33 @@ function nonce(sk, msg, attempt) {
   return leInt(h.digest()) % R;
 }
 
-// h = Poseidon(TAG, R, PK, m…) = lo + 2^128·hi; the challenge is lo, valid when hi < P_HI
-// (otherwise: the next nonce).
+// d = Poseidon(TAG, m…); h = element 0 of the width-3 permutation of [d, R.x, PK.x]
+// = lo + 2^128·hi; the challenge is lo, valid when hi < 5^54 (otherwise: the next nonce).
 function sign(sk, msg) {
   const pk = mul(G, sk);
+  const digest = poseidon([CHALLENGE_TAG, ...msg]);
   for (let attempt = 0n; ; attempt++) {
     const k = nonce(sk, msg, attempt);
     const r = mul(G, k);
-    const h = poseidon([CHALLENGE_TAG, r.x, r.y, pk.x, pk.y, ...msg]);
-    if (h / TWO_128 >= P_HI) continue;
+    const h = poseidon([r.x, pk.x], digest);
+    if (h / TWO_128 >= HIGH_BOUND) continue;
     const s = mod(k + (h % TWO_128) * sk, R);
-    return { pk, r, s };
+    return { pk, r, s, digest, attempt };
   }
 }
 
 const schnorrVectors = [];
 for (let i = 0; i < 4; i++) {
   const sk = fieldFrom(`schnorr key ${i}`) % R;
-  for (const len of [1, 3, 7, 11]) {
+  for (const len of [0, 1, 3, 15]) {
     const msg = Array.from({ length: len }, (_, j) => fieldFrom(`schnorr msg ${i} ${len} ${j}`));
-    const { pk, r, s } = sign(sk, msg);
+    const { pk, r, s, digest, attempt } = sign(sk, msg);
     schnorrVectors.push({
       secret_key: String(sk),
       public_key: { x: String(pk.x), y: String(pk.y) },
       message: msg.map(String),
+      digest: String(digest),
+      attempt: Number(attempt),
       r: { x: String(r.x), y: String(r.y) },
       s: String(s),
     });
@@ -149,4 +214,9 @@ writeFileSync(
     1,
   ) + "\n",
 );
-console.log(`wrote ${poseidonVectors.length} Poseidon and ${schnorrVectors.length} Schnorr vectors`);
+const retried = schnorrVectors.filter((v) => v.attempt > 0).length;
+console.log(
+  `wrote ${poseidonVectors.length} Poseidon, ${capacityVectors.length} capacity-hash, ` +
+    `${spongeVectors.length} sponge and ${schnorrVectors.length} Schnorr vectors ` +
+    `(${retried} signed after a retry)`,
+);
