@@ -364,10 +364,10 @@ pub fn enforce_on_curve(c: &mut Circuit, p: PointVariable) -> Result<(), Circuit
     c.gate([x2, y2, zero, zero, zero], sel)
 }
 
-/// Bits of the challenge hash's high half `hi`, and of `bound − 1 − hi`: the bound
-/// ([`CHALLENGE_HIGH_BOUND`], `5^54`) is below `2^126`.
-const HIGH_BITS: usize = 126;
-const _: () = assert!(CHALLENGE_HIGH_BOUND > 0 && CHALLENGE_HIGH_BOUND < 1 << HIGH_BITS);
+/// Base-5 digits of the challenge hash's high half `hi`: the bound
+/// ([`CHALLENGE_HIGH_BOUND`]) is `5^54`.
+const HIGH_DIGITS: usize = 54;
+const _: () = assert!(CHALLENGE_HIGH_BOUND == 5u128.pow(HIGH_DIGITS as u32));
 
 /// Boolean witnesses for the low `n` bits of `value`, least significant first.
 fn bits_of(c: &mut Circuit, value: Fr, n: usize) -> Vec<Variable> {
@@ -379,12 +379,12 @@ fn bits_of(c: &mut Circuit, value: Fr, n: usize) -> Vec<Variable> {
 /// `lo` as 128 boolean variables (least significant first), the split
 /// `h = lo + 2^128·hi` constrained to be the canonical one.
 ///
-/// `lo` is 128 booleans, `hi` 126 booleans, and `p_hi − 1 − hi` 126 more, so as integers
-/// `0 ≤ hi < p_hi` and `lo + 2^128·hi < 2^128·p_hi ≤ p`: the integer below `p` equal to
-/// `h`, of which there is one. Both bounds on `hi` matter: with only
-/// `p_hi − 1 − hi < 2^126`, a "negative" `hi` (a field element near `p`) would give
-/// hashes above about `p/2` a second split, `h − p`. 509 rows; a hash whose `hi` is not
-/// below `p_hi` has no satisfying witness.
+/// `lo` is 128 booleans and `hi` is built from 54 base-5 digits, so as integers
+/// `0 ≤ hi < 5^54` and `lo + 2^128·hi < 2^128·5^54 < p`: the integer below `p` equal to
+/// `h`, of which there is one. (A "negative" `hi`, a field element near `p`, has no
+/// 54-digit form, so `h − p` gives no second split; neither does `h + p`, whose high
+/// half is at least `⌊p / 2^128⌋ > 5^54`.) 298 rows (128 + 43 for `lo`, 108 + 18 for
+/// `hi`, 1 link); a hash whose `hi` is not below `5^54` has no satisfying witness.
 pub fn challenge_bits(c: &mut Circuit, h: Variable) -> Result<Vec<Variable>, CircuitError> {
     let (lo, hi) = challenge_halves(c.value(h)?);
     challenge_bits_with(c, h, lo, Fr::from(hi))
@@ -397,20 +397,10 @@ fn challenge_bits_with(
     lo: u128,
     hi: Fr,
 ) -> Result<Vec<Variable>, CircuitError> {
-    let bound = Fr::from(CHALLENGE_HIGH_BOUND - 1);
     let lo_bits = bits_of(c, Fr::from(lo), CHALLENGE_BITS);
-    let hi_bits = bits_of(c, hi, HIGH_BITS);
-    let rest_bits = bits_of(c, bound - hi, HIGH_BITS);
-    let zero = c.zero();
-    let hi = c.shift_in_bits(zero, &hi_bits)?;
+    let (hi, _) = c.quinary_witness(hi, HIGH_DIGITS)?;
     let whole = c.shift_in_bits(hi, &lo_bits)?;
     c.enforce_equal(whole, h)?;
-    let rest = c.shift_in_bits(zero, &rest_bits)?;
-    // rest + hi = p_hi − 1
-    let one = Fr::one();
-    let sel =
-        Selectors { q_lc: [one, one, Fr::zero(), Fr::zero()], q_c: -bound, ..Default::default() };
-    c.gate([rest, hi, zero, zero, zero], sel)?;
     Ok(lo_bits)
 }
 
@@ -602,11 +592,11 @@ mod tests {
         // Disabled (a padding entry), a bad signature is not checked.
         verify_circuit(&other_pk, &state, &sig, false).check_satisfied().unwrap();
         // R on the curve 3, the challenge hash (width 3) 212, enabled·h 1, the
-        // challenge's split 509, s's 109 base-5 digits 218 and s·G 434 (base-5 windows),
-        // c·PK 640 (2-bit windows over 128 bits), R + c·PK 2, the two gated equalities
-        // 2: 2,021 per signature (2,768 with V2's width-9 hash of R, PK and the message,
-        // booleans for s and bitwise c·PK).
-        assert_eq!(gates, 2_021);
+        // challenge's split 298 (base-5 high half), s's 109 base-5 digits 218 and s·G
+        // 434 (base-5 windows), c·PK 640 (2-bit windows over 128 bits), R + c·PK 2, the
+        // two gated equalities 2: 1,810 per signature (2,768 with V2's width-9 hash of R,
+        // PK and the message, booleans for s and hi, bitwise c·PK).
+        assert_eq!(gates, 1_810);
         // Too long a message for the digest.
         let mut c = Circuit::new();
         let long = vec![c.one(); MAX_MESSAGE_LEN + 1];
@@ -657,7 +647,7 @@ mod tests {
             }
             let c = split_circuit(h, None);
             c.check_satisfied().unwrap();
-            assert_eq!(c.num_gates() - Circuit::new().num_gates(), 509);
+            assert_eq!(c.num_gates() - Circuit::new().num_gates(), 298);
             checked += 1;
         }
         assert!(checked >= 3);
@@ -679,23 +669,18 @@ mod tests {
         let forged_hi = Fr::from(p_hi_int) + Fr::from(carry as u64);
         assert_eq!(Fr::from(lo) + two_128() * forged_hi, h);
         assert!(split_circuit(h, Some((lo, forged_hi))).check_satisfied().is_err());
-        // h − p as the integer, i.e. a "negative" hi (5^54 − 1 − hi is then below 2^126,
-        // so only hi's own range check catches it).
+        // h − p as the integer, i.e. a "negative" hi: no 54-digit form.
         let h = -Fr::from(1u64); // h − p = −1 = (2^128 − 1) + 2^128·(−1)
         let (lo, hi) = (u128::MAX, -Fr::one());
         assert_eq!(Fr::from(lo) + two_128() * hi, h);
-        let rest = Fr::from(CHALLENGE_HIGH_BOUND - 1) - hi;
-        assert!(rest.into_bigint().num_bits() <= HIGH_BITS as u32);
         assert!(split_circuit(h, Some((lo, hi))).check_satisfied().is_err());
         // The same for a hash that has a valid split: the largest, whose h − p split has
-        // hi = 5^54 − 1 − (p >> 128) (negative) and 5^54 − 1 − hi = (p >> 128) < 2^126.
+        // hi = 5^54 − 1 − (p >> 128), negative.
         let (p_lo_minus_1, p_hi_int) = challenge_halves(-Fr::one());
         let (h_lo, h_hi) = challenge_halves(largest);
         let lo = h_lo - (p_lo_minus_1 + 1);
         let hi = Fr::from(h_hi) - Fr::from(p_hi_int);
         assert_eq!(Fr::from(lo) + two_128() * hi, largest);
-        let rest = Fr::from(CHALLENGE_HIGH_BOUND - 1) - hi;
-        assert!(rest.into_bigint().num_bits() <= HIGH_BITS as u32);
         assert!(split_circuit(largest, Some((lo, hi))).check_satisfied().is_err());
         split_circuit(largest, Some((h_lo, Fr::from(h_hi)))).check_satisfied().unwrap();
     }
