@@ -7,44 +7,44 @@ pragma solidity ^0.8.20;
 
 /// Constants of a Doppio Plonk verifying key.
 library LightClientStateUpdateVK {
-    uint256 internal constant DOMAIN_SIZE = 65536;
-    uint256 internal constant DOMAIN_SIZE_INV = 0x30641e0e92bebef818268d663bcad6dbcfd6c0149170f6d7d350b1b1fa6c1001;
-    uint256 internal constant OMEGA = 0x00eeb2cb5981ed45649abebde081dcff16c8601de4347e7dd1628ba2daac43b7;
+    uint256 internal constant DOMAIN_SIZE = 32768;
+    uint256 internal constant DOMAIN_SIZE_INV = 0x3063edaa444bddc677fcd515f614555a777997e0a9287d1e62bf6dd004d82001;
+    uint256 internal constant OMEGA = 0x2d1ba66f5941dc91017171fa69ec2bd0022a2a2d4115a009a93458fd4e26ecfb;
     uint256 internal constant NUM_INPUTS = 7;
-    bytes32 internal constant VK_DIGEST = 0xce28879690b9e530b354f91e4563ef5d2ec1cd1b9b3f9dfae14d3c0f6a3dede0;
+    bytes32 internal constant VK_DIGEST = 0x28eddfae4f66834ae65de82005074ece7fe36795fbd4f29eaf90b0534500daeb;
     uint256 internal constant K0 = 0x0000000000000000000000000000000000000000000000000000000000000001;
     uint256 internal constant K1 = 0x0000000000000000000000000000000000000000000000000000000000000005;
     uint256 internal constant K2 = 0x0000000000000000000000000000000000000000000000000000000000000019;
     uint256 internal constant K3 = 0x000000000000000000000000000000000000000000000000000000000000007d;
     uint256 internal constant K4 = 0x0000000000000000000000000000000000000000000000000000000000000271;
-    uint256 internal constant Q_LC0_X = 0x1b2ced84c1b718cdb3389ab0c247446fdf061ceb3459bcdd21a1966e37ad9ff1;
-    uint256 internal constant Q_LC0_Y = 0x2a868840c9a5adbaaa37aee43e00f1a0810ead7978431629635d2ef04d562966;
-    uint256 internal constant Q_LC1_X = 0x2a705b88f3312559a83c307036f3fb6a214a5d35ca6c3b2f12086c3aa599d42c;
-    uint256 internal constant Q_LC1_Y = 0x1c261484214adbc7ac5726a7f16da68cd101cb6b15cbf261fc3939a547f7a39d;
-    uint256 internal constant Q_LC2_X = 0x1bdf1977a3f296d91ab12932b29df4eb4792211b1aa238a07b600b6b4cda03fe;
-    uint256 internal constant Q_LC2_Y = 0x1c30c2cfc75cb48c3ebc0dc1d221d44712dd592cbedd1706846bbb06da66a7dc;
-    uint256 internal constant Q_LC3_X = 0x04bba814e78335c650fc7cb5a9ee4dae89efa2fbd6271a4bc49b6953ed48eadb;
-    uint256 internal constant Q_LC3_Y = 0x065fc9393b3cada310e3287849c8e8a6a8e7835baf9e24af233d318be3cab34d;
-    uint256 internal constant Q_MUL0_X = 0x0aa0793120e1fe1344933878016e8066497a89d0b2f1d3d17f3037e6a4933727;
-    uint256 internal constant Q_MUL0_Y = 0x14eccfab9a316f5540daf27b3657709d7a69903cc01524b3c870755e7258c039;
-    uint256 internal constant Q_MUL1_X = 0x2c778b7ba2a83147ec3c8500643b92c4f7cea81f4dafb9b3bf778bce8e0f807b;
-    uint256 internal constant Q_MUL1_Y = 0x1a1921e8485be997d0f36dd80827f7042e76c3d937ae0cbecf750329523a5d71;
-    uint256 internal constant Q_HASH_X = 0x16b372c00489d875a5789948b9aadd6df1714b82f33c715ec1a6dbeed1ed07ae;
-    uint256 internal constant Q_HASH_Y = 0x2ebd181893172722f98beb97e70a5cd37597e27aed0735b3be2c20f78c0eb16f;
-    uint256 internal constant Q_C_X = 0x12ab76eedb3f14ac82ffa949bf3c0ff53ff200a22241375d00a2903a521b6472;
-    uint256 internal constant Q_C_Y = 0x1dea3615ff97ba2a02a90ea0c20d4a81ba931a2eb05051570a0dd5840bc6e263;
-    uint256 internal constant Q_ECC_X = 0x0012c410f14fe14d9ce7facea339e857e102ad8be4d26ef814f598546a51f8f1;
-    uint256 internal constant Q_ECC_Y = 0x2cf46b0e8e4af0328d3dc476649a1c38efdfa8f8098ebea29e3b35453ca09e4b;
-    uint256 internal constant SIGMA0_X = 0x29b6bd013303c522bf140e83de8a3d40f26812c9310f6f6b856a7af26a88cac0;
-    uint256 internal constant SIGMA0_Y = 0x1b459af8573d92a2c56b26bc897ac6f4064f2339ffb5591099679c98b497f0ad;
-    uint256 internal constant SIGMA1_X = 0x1b7b498e1250f12a13c3c4636c21770a28c25f5c1b86b91f588c1bc918cd4419;
-    uint256 internal constant SIGMA1_Y = 0x001febe8480fb6d6bf8e2eeccc1047e6e344c3a9eedf834262f8dd561fc8e666;
-    uint256 internal constant SIGMA2_X = 0x2b100c9dc62bb0e430e78116e6eaca91095ffbe710830202816fcc3b0eb4aaf0;
-    uint256 internal constant SIGMA2_Y = 0x14b361694db6b31ad290460afec191cd5bc0a3516d408b40b26d25bed610a8bc;
-    uint256 internal constant SIGMA3_X = 0x1356b4d71d94e204a15f299af3835818b973c6bb239b8e7aab7addd8660a0097;
-    uint256 internal constant SIGMA3_Y = 0x2526c4ce7a7530e8207b8954d57d20eb47e79a999f9dfb37e72ec83b55bf8863;
-    uint256 internal constant SIGMA4_X = 0x0654704ef3761a2223c5c24fcd1bd71e40df162020f7159440d33756a1466932;
-    uint256 internal constant SIGMA4_Y = 0x1a3a9b261708718e9325f0f72a038b1e807c754fcfc7c4ce3c6b12b1a5530b14;
+    uint256 internal constant Q_LC0_X = 0x2055c604f97b54e96209941b84ca01ca9b26afbf8fae1d27d6a8e316e5b2d251;
+    uint256 internal constant Q_LC0_Y = 0x2e590947492abaee20a1440a7deaa955baa14beb9cef604d766a5dde83014cd6;
+    uint256 internal constant Q_LC1_X = 0x19053dab333bf05410a5e91b461e4415d5a2c65469add1980fc675808db36734;
+    uint256 internal constant Q_LC1_Y = 0x09c16e9fc3eafcbc545a1f9c043fe5087121e01defd562180bbd7e11f79097b5;
+    uint256 internal constant Q_LC2_X = 0x0e1671d72deebaecccd5cfca9d0228a6b24b2514714037d35d0cfb92d7807c23;
+    uint256 internal constant Q_LC2_Y = 0x009cadddfb3e9fd75294a0fb7310646f6b873af5aea240ba76f1c6fc66c87e0a;
+    uint256 internal constant Q_LC3_X = 0x1271d5b6ba72e0a613f2167fd0e876bb4f561c1f5bc36f28fb37f53681ed246a;
+    uint256 internal constant Q_LC3_Y = 0x0ecfe408a4e335a3126f3954ffc4f74e2d9d91f8cb1064f77a599ae9d9ce0163;
+    uint256 internal constant Q_MUL0_X = 0x201f7688427edcfcf4c902583443f5c5f63514d5ae96c98d82ed07f8b9219598;
+    uint256 internal constant Q_MUL0_Y = 0x2f267666eb1b15af7cbb3182d9c738a47d8a793e4c416021af223e24cadd9b39;
+    uint256 internal constant Q_MUL1_X = 0x1669e3d8568703829d6fe23e921e84931575bc9c93511b16a7b5b29adc05f006;
+    uint256 internal constant Q_MUL1_Y = 0x0c53554560c8c3978d6e7ca0ff71c0b0f086a52b7c23d1009abb05f690e14f5b;
+    uint256 internal constant Q_HASH_X = 0x2be49c54012ad549cea9c92c01627200a99520cf9ee187885a87276eb889ad72;
+    uint256 internal constant Q_HASH_Y = 0x1c4c7c5315ed642b1d5e6ba3e48c95310271b73a707069b04ed888ba997880b5;
+    uint256 internal constant Q_C_X = 0x241167c1da40d774993dfb825c69a4f8ab5b091844991e769ac11ddccc7a5b1c;
+    uint256 internal constant Q_C_Y = 0x099cc6ce202c653ec9dee81d61f6051dec091ce7a23a0f8586a5a9cd1a111ad0;
+    uint256 internal constant Q_ECC_X = 0x2427793e3933a6e1513c61f643307cc6673e85242f3b7183eeb2691439103284;
+    uint256 internal constant Q_ECC_Y = 0x050fa8b724585b2a3b13e81ebee64696fbf6f7fd05846f92f067d8c395d84dc2;
+    uint256 internal constant SIGMA0_X = 0x2dc14062efa3a4440bf5eaeb09190da3e30d14c552b4c9eaf03739218c08ea81;
+    uint256 internal constant SIGMA0_Y = 0x2c8e5d04bba13d9d240e7e1aa0255ed7bd50db1c407aeadce718c41d7760108f;
+    uint256 internal constant SIGMA1_X = 0x1a00e0bc68ccbc87f3397cd448fae4387a315fcdfce353a98b28d497e4c9686d;
+    uint256 internal constant SIGMA1_Y = 0x21e33fe028d7677992627c386bf90376336c2c06ac11363f3c3a9eba2b09784b;
+    uint256 internal constant SIGMA2_X = 0x14227e0d8bfd9066083b0a53e1444303750b3b7cddaa15dfbc3c2874fa293734;
+    uint256 internal constant SIGMA2_Y = 0x1354a64716368b47169771c9b795c8a04bb1cb659b266e07b74b9c9f92f9a92d;
+    uint256 internal constant SIGMA3_X = 0x0a31b90f6776246a1ff95bc409c9e79350774791dec3e042af8ede3f6aec01a2;
+    uint256 internal constant SIGMA3_Y = 0x018b13f461a6c8b7d9f6b45ee9e7b219a2fece8f5ced42216ef70bafe885c43a;
+    uint256 internal constant SIGMA4_X = 0x08cd71ef2e43749c612a52e6d7fa5fee5b5b166c5858fbc281e8d178fedd361f;
+    uint256 internal constant SIGMA4_Y = 0x28c9101aef17e7d8a158f188f5a93c4c0b1360e684205a8c02d837147d379c2e;
     uint256 internal constant G1_X = 0x0000000000000000000000000000000000000000000000000000000000000001;
     uint256 internal constant G1_Y = 0x0000000000000000000000000000000000000000000000000000000000000002;
     uint256 internal constant H_X1 = 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2;
@@ -59,38 +59,38 @@ library LightClientStateUpdateVK {
     /// The key in PlonkVerifier's layout (`uint256[42]`).
     function verifyingKey() internal pure returns (uint256[42] memory vk) {
         assembly ("memory-safe") {
-            mstore(add(vk, 0x0), 0x0000000000000000000000000000000000000000000000000000000000010000)
+            mstore(add(vk, 0x0), 0x0000000000000000000000000000000000000000000000000000000000008000)
             mstore(add(vk, 0x20), 0x0000000000000000000000000000000000000000000000000000000000000007)
-            mstore(add(vk, 0x40), 0x00eeb2cb5981ed45649abebde081dcff16c8601de4347e7dd1628ba2daac43b7)
-            mstore(add(vk, 0x60), 0xce28879690b9e530b354f91e4563ef5d2ec1cd1b9b3f9dfae14d3c0f6a3dede0)
-            mstore(add(vk, 0x80), 0x1b2ced84c1b718cdb3389ab0c247446fdf061ceb3459bcdd21a1966e37ad9ff1)
-            mstore(add(vk, 0xa0), 0x2a868840c9a5adbaaa37aee43e00f1a0810ead7978431629635d2ef04d562966)
-            mstore(add(vk, 0xc0), 0x2a705b88f3312559a83c307036f3fb6a214a5d35ca6c3b2f12086c3aa599d42c)
-            mstore(add(vk, 0xe0), 0x1c261484214adbc7ac5726a7f16da68cd101cb6b15cbf261fc3939a547f7a39d)
-            mstore(add(vk, 0x100), 0x1bdf1977a3f296d91ab12932b29df4eb4792211b1aa238a07b600b6b4cda03fe)
-            mstore(add(vk, 0x120), 0x1c30c2cfc75cb48c3ebc0dc1d221d44712dd592cbedd1706846bbb06da66a7dc)
-            mstore(add(vk, 0x140), 0x04bba814e78335c650fc7cb5a9ee4dae89efa2fbd6271a4bc49b6953ed48eadb)
-            mstore(add(vk, 0x160), 0x065fc9393b3cada310e3287849c8e8a6a8e7835baf9e24af233d318be3cab34d)
-            mstore(add(vk, 0x180), 0x0aa0793120e1fe1344933878016e8066497a89d0b2f1d3d17f3037e6a4933727)
-            mstore(add(vk, 0x1a0), 0x14eccfab9a316f5540daf27b3657709d7a69903cc01524b3c870755e7258c039)
-            mstore(add(vk, 0x1c0), 0x2c778b7ba2a83147ec3c8500643b92c4f7cea81f4dafb9b3bf778bce8e0f807b)
-            mstore(add(vk, 0x1e0), 0x1a1921e8485be997d0f36dd80827f7042e76c3d937ae0cbecf750329523a5d71)
-            mstore(add(vk, 0x200), 0x16b372c00489d875a5789948b9aadd6df1714b82f33c715ec1a6dbeed1ed07ae)
-            mstore(add(vk, 0x220), 0x2ebd181893172722f98beb97e70a5cd37597e27aed0735b3be2c20f78c0eb16f)
-            mstore(add(vk, 0x240), 0x12ab76eedb3f14ac82ffa949bf3c0ff53ff200a22241375d00a2903a521b6472)
-            mstore(add(vk, 0x260), 0x1dea3615ff97ba2a02a90ea0c20d4a81ba931a2eb05051570a0dd5840bc6e263)
-            mstore(add(vk, 0x280), 0x0012c410f14fe14d9ce7facea339e857e102ad8be4d26ef814f598546a51f8f1)
-            mstore(add(vk, 0x2a0), 0x2cf46b0e8e4af0328d3dc476649a1c38efdfa8f8098ebea29e3b35453ca09e4b)
-            mstore(add(vk, 0x2c0), 0x29b6bd013303c522bf140e83de8a3d40f26812c9310f6f6b856a7af26a88cac0)
-            mstore(add(vk, 0x2e0), 0x1b459af8573d92a2c56b26bc897ac6f4064f2339ffb5591099679c98b497f0ad)
-            mstore(add(vk, 0x300), 0x1b7b498e1250f12a13c3c4636c21770a28c25f5c1b86b91f588c1bc918cd4419)
-            mstore(add(vk, 0x320), 0x001febe8480fb6d6bf8e2eeccc1047e6e344c3a9eedf834262f8dd561fc8e666)
-            mstore(add(vk, 0x340), 0x2b100c9dc62bb0e430e78116e6eaca91095ffbe710830202816fcc3b0eb4aaf0)
-            mstore(add(vk, 0x360), 0x14b361694db6b31ad290460afec191cd5bc0a3516d408b40b26d25bed610a8bc)
-            mstore(add(vk, 0x380), 0x1356b4d71d94e204a15f299af3835818b973c6bb239b8e7aab7addd8660a0097)
-            mstore(add(vk, 0x3a0), 0x2526c4ce7a7530e8207b8954d57d20eb47e79a999f9dfb37e72ec83b55bf8863)
-            mstore(add(vk, 0x3c0), 0x0654704ef3761a2223c5c24fcd1bd71e40df162020f7159440d33756a1466932)
-            mstore(add(vk, 0x3e0), 0x1a3a9b261708718e9325f0f72a038b1e807c754fcfc7c4ce3c6b12b1a5530b14)
+            mstore(add(vk, 0x40), 0x2d1ba66f5941dc91017171fa69ec2bd0022a2a2d4115a009a93458fd4e26ecfb)
+            mstore(add(vk, 0x60), 0x28eddfae4f66834ae65de82005074ece7fe36795fbd4f29eaf90b0534500daeb)
+            mstore(add(vk, 0x80), 0x2055c604f97b54e96209941b84ca01ca9b26afbf8fae1d27d6a8e316e5b2d251)
+            mstore(add(vk, 0xa0), 0x2e590947492abaee20a1440a7deaa955baa14beb9cef604d766a5dde83014cd6)
+            mstore(add(vk, 0xc0), 0x19053dab333bf05410a5e91b461e4415d5a2c65469add1980fc675808db36734)
+            mstore(add(vk, 0xe0), 0x09c16e9fc3eafcbc545a1f9c043fe5087121e01defd562180bbd7e11f79097b5)
+            mstore(add(vk, 0x100), 0x0e1671d72deebaecccd5cfca9d0228a6b24b2514714037d35d0cfb92d7807c23)
+            mstore(add(vk, 0x120), 0x009cadddfb3e9fd75294a0fb7310646f6b873af5aea240ba76f1c6fc66c87e0a)
+            mstore(add(vk, 0x140), 0x1271d5b6ba72e0a613f2167fd0e876bb4f561c1f5bc36f28fb37f53681ed246a)
+            mstore(add(vk, 0x160), 0x0ecfe408a4e335a3126f3954ffc4f74e2d9d91f8cb1064f77a599ae9d9ce0163)
+            mstore(add(vk, 0x180), 0x201f7688427edcfcf4c902583443f5c5f63514d5ae96c98d82ed07f8b9219598)
+            mstore(add(vk, 0x1a0), 0x2f267666eb1b15af7cbb3182d9c738a47d8a793e4c416021af223e24cadd9b39)
+            mstore(add(vk, 0x1c0), 0x1669e3d8568703829d6fe23e921e84931575bc9c93511b16a7b5b29adc05f006)
+            mstore(add(vk, 0x1e0), 0x0c53554560c8c3978d6e7ca0ff71c0b0f086a52b7c23d1009abb05f690e14f5b)
+            mstore(add(vk, 0x200), 0x2be49c54012ad549cea9c92c01627200a99520cf9ee187885a87276eb889ad72)
+            mstore(add(vk, 0x220), 0x1c4c7c5315ed642b1d5e6ba3e48c95310271b73a707069b04ed888ba997880b5)
+            mstore(add(vk, 0x240), 0x241167c1da40d774993dfb825c69a4f8ab5b091844991e769ac11ddccc7a5b1c)
+            mstore(add(vk, 0x260), 0x099cc6ce202c653ec9dee81d61f6051dec091ce7a23a0f8586a5a9cd1a111ad0)
+            mstore(add(vk, 0x280), 0x2427793e3933a6e1513c61f643307cc6673e85242f3b7183eeb2691439103284)
+            mstore(add(vk, 0x2a0), 0x050fa8b724585b2a3b13e81ebee64696fbf6f7fd05846f92f067d8c395d84dc2)
+            mstore(add(vk, 0x2c0), 0x2dc14062efa3a4440bf5eaeb09190da3e30d14c552b4c9eaf03739218c08ea81)
+            mstore(add(vk, 0x2e0), 0x2c8e5d04bba13d9d240e7e1aa0255ed7bd50db1c407aeadce718c41d7760108f)
+            mstore(add(vk, 0x300), 0x1a00e0bc68ccbc87f3397cd448fae4387a315fcdfce353a98b28d497e4c9686d)
+            mstore(add(vk, 0x320), 0x21e33fe028d7677992627c386bf90376336c2c06ac11363f3c3a9eba2b09784b)
+            mstore(add(vk, 0x340), 0x14227e0d8bfd9066083b0a53e1444303750b3b7cddaa15dfbc3c2874fa293734)
+            mstore(add(vk, 0x360), 0x1354a64716368b47169771c9b795c8a04bb1cb659b266e07b74b9c9f92f9a92d)
+            mstore(add(vk, 0x380), 0x0a31b90f6776246a1ff95bc409c9e79350774791dec3e042af8ede3f6aec01a2)
+            mstore(add(vk, 0x3a0), 0x018b13f461a6c8b7d9f6b45ee9e7b219a2fece8f5ced42216ef70bafe885c43a)
+            mstore(add(vk, 0x3c0), 0x08cd71ef2e43749c612a52e6d7fa5fee5b5b166c5858fbc281e8d178fedd361f)
+            mstore(add(vk, 0x3e0), 0x28c9101aef17e7d8a158f188f5a93c4c0b1360e684205a8c02d837147d379c2e)
             mstore(add(vk, 0x400), 0x0000000000000000000000000000000000000000000000000000000000000001)
             mstore(add(vk, 0x420), 0x0000000000000000000000000000000000000000000000000000000000000002)
             mstore(add(vk, 0x440), 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2)
