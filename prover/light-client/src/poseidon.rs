@@ -1,8 +1,9 @@
 //! Poseidon over BN254 Fr with the circomlib parameters (`poseidon` of circomlib and
 //! circomlibjs): width `t = n + 1` for `n` inputs (1 ≤ n ≤ 16), capacity element 0
-//! (zero for [`hash`], any value for [`hash_with_capacity`]), x⁵ S-box, 8 full rounds, the partial rounds of the Poseidon paper (table 2/8, rounded up
-//! as circomlib does), round constants and MDS matrices from the Grain LFSR reference
-//! script, shipped verbatim in `poseidon_constants.json`.
+//! (zero for [`hash`], any value for [`hash_with_capacity`]), x⁵ S-box, 8 full rounds,
+//! the partial rounds of the Poseidon paper (table 2/8, rounded up as circomlib does),
+//! round constants and MDS matrices from the Grain LFSR reference script, shipped
+//! verbatim in `poseidon_constants.json`.
 
 pub(crate) mod sparse;
 
