@@ -21,8 +21,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let accel = Accel::cpu()?;
     let dev = DevStakeTable::new(capacity, capacity, 1)?;
     let state = dev_state(1, 1);
+    let start = Instant::now();
     let shape = state_update_circuit(capacity, &[], 0, &state, &[])?;
-    println!("capacity {capacity}: {} gates, domain {}", shape.num_gates(), shape.domain_size());
+    let (gates, domain) = (shape.num_gates(), shape.domain_size());
+    println!(
+        "capacity {capacity}: {gates} gates, domain {domain}, built in {:.2?}",
+        start.elapsed()
+    );
     let start = Instant::now();
     let srs = Srs::insecure_dev(doppio_plonk::srs_degree(shape.domain_size()), 1);
     drop(shape);
