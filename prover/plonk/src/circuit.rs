@@ -646,9 +646,15 @@ impl Circuit {
         let (a, d) = (EdwardsConfig::COEFF_A, EdwardsConfig::COEFF_D);
         let [x1, y1, x2, y2] = [p.x, p.y, q.x, q.y].map(|v| self.values[v.0]);
         let t = d * x1 * x2 * y1 * y2;
-        // Off-curve inputs can make a denominator zero; the gate then fails in the checker.
-        let x3 = (x1 * y2 + x2 * y1) * (Fr::one() + t).inverse().unwrap_or_default();
-        let y3 = (y1 * y2 - a * x1 * x2) * (Fr::one() - t).inverse().unwrap_or_default();
+        let (nx, ny) = (x1 * y2 + x2 * y1, y1 * y2 - a * x1 * x2);
+        let (dx, dy) = (Fr::one() + t, Fr::one() - t);
+        // One inversion for both denominators (the witness's main cost). Off-curve inputs
+        // can make a denominator zero; that output is then 0 and its gate fails in the
+        // checker.
+        let (x3, y3) = match (dx * dy).inverse() {
+            Some(inv) => (nx * dy * inv, ny * dx * inv),
+            None => (nx * dx.inverse().unwrap_or_default(), ny * dy.inverse().unwrap_or_default()),
+        };
         let out = self.point_witness(x3, y3);
         let sx = Selectors { q_mul: [Fr::one(), Fr::one()], q_ecc: -d, ..Default::default() };
         self.push([p.x, q.y, q.x, p.y, out.x], sx, GateKind::EdwardsAddX);
@@ -778,17 +784,23 @@ impl Circuit {
         // the inverse Vandermonde matrix of 0…4, applied to the values.
         let nodes: Vec<Fr> = (0..5u64).map(Fr::from).collect();
         let interpolate = crate::poly::vandermonde_inverse(&nodes);
-        let mut acc: Option<PointVariable> = None;
+        // Every window's table `k·5ʲ·base` (k = 0…4), made affine with one inversion.
         let mut multiple = base.into_group(); // 5ʲ·base
-        for &digit in digits {
-            let mut table = [EdwardsProjective::zero(); 5];
+        let mut tables = Vec::with_capacity(5 * digits.len());
+        for _ in digits {
+            let start = tables.len();
+            tables.push(EdwardsProjective::zero());
             for k in 1..5 {
-                table[k] = table[k - 1] + multiple;
+                tables.push(tables[start + k - 1] + multiple);
             }
-            let p = EdwardsProjective::normalize_batch(&table);
-            let coeffs = |v: [Fr; 5]| -> [Fr; 5] {
-                std::array::from_fn(|k| (0..5).map(|i| interpolate[k][i] * v[i]).sum())
-            };
+            multiple += tables[start + 4];
+        }
+        let points = EdwardsProjective::normalize_batch(&tables);
+        let coeffs = |v: [Fr; 5]| -> [Fr; 5] {
+            std::array::from_fn(|k| (0..5).map(|i| interpolate[k][i] * v[i]).sum())
+        };
+        let mut acc: Option<PointVariable> = None;
+        for (&digit, p) in digits.iter().zip(points.chunks_exact(5)) {
             let x = self.fixed_window_row(digit, coeffs(std::array::from_fn(|i| p[i].x)));
             let y = self.fixed_window_row(digit, coeffs(std::array::from_fn(|i| p[i].y)));
             let t = PointVariable { x, y };
@@ -796,7 +808,6 @@ impl Circuit {
                 None => t,
                 Some(a) => self.ecc_add(a, t)?,
             });
-            multiple = table[4] + multiple;
         }
         Ok(acc.unwrap_or_else(|| self.ecc_identity()))
     }
