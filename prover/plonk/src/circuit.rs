@@ -375,20 +375,22 @@ impl Circuit {
 
     /// `Σ coeffs[i]·vars[i]` in one gate.
     pub fn lc(&mut self, vars: [Variable; 4], coeffs: [Fr; 4]) -> Result<Variable, CircuitError> {
-        self.lc_kind(vars, coeffs, GateKind::LinearCombination)
+        self.lc_kind(vars, coeffs, Fr::zero(), GateKind::LinearCombination)
     }
 
+    /// `Σ coeffs[i]·vars[i] + constant` in one gate of `kind`.
     fn lc_kind(
         &mut self,
         vars: [Variable; 4],
         coeffs: [Fr; 4],
+        constant: Fr,
         kind: GateKind,
     ) -> Result<Variable, CircuitError> {
         self.check(&vars)?;
-        let value = (0..4).map(|i| coeffs[i] * self.values[vars[i].0]).sum();
+        let value = (0..4).map(|i| coeffs[i] * self.values[vars[i].0]).sum::<Fr>() + constant;
         let out = self.witness(value);
         let [a, b, c, d] = vars;
-        let selectors = Selectors { q_lc: coeffs, ..Default::default() };
+        let selectors = Selectors { q_lc: coeffs, q_c: constant, ..Default::default() };
         self.push([a, b, c, d, out], selectors, kind);
         Ok(out)
     }
@@ -396,13 +398,13 @@ impl Circuit {
     /// `a + b`.
     pub fn add(&mut self, a: Variable, b: Variable) -> Result<Variable, CircuitError> {
         let (one, zero) = (Fr::one(), Fr::zero());
-        self.lc_kind([a, b, ZERO, ZERO], [one, one, zero, zero], GateKind::Add)
+        self.lc_kind([a, b, ZERO, ZERO], [one, one, zero, zero], zero, GateKind::Add)
     }
 
     /// `a − b`.
     pub fn sub(&mut self, a: Variable, b: Variable) -> Result<Variable, CircuitError> {
         let (one, zero) = (Fr::one(), Fr::zero());
-        self.lc_kind([a, b, ZERO, ZERO], [one, -one, zero, zero], GateKind::Sub)
+        self.lc_kind([a, b, ZERO, ZERO], [one, -one, zero, zero], zero, GateKind::Sub)
     }
 
     /// `q[0]·a·b + q[1]·c·d` in one gate.
@@ -562,7 +564,7 @@ impl Circuit {
                 vars[slot + 1] = digits[i];
                 coeffs[slot + 1] = radix.pow([(i - low) as u64]);
             }
-            acc = self.lc_kind(vars, coeffs, GateKind::RangeAccumulate)?;
+            acc = self.lc_kind(vars, coeffs, Fr::zero(), GateKind::RangeAccumulate)?;
             high = low;
         }
         Ok(acc)
@@ -691,8 +693,9 @@ impl Circuit {
         let one = Fr::one();
         let zero = Fr::zero();
         // Δ = P₃ − P₂ − P₁ + P₀ coordinate-wise, with P₀ = (0, 1).
-        let dx = self.lc([p3.x, p2.x, p.x, ZERO], [one, -one, -one, zero])?;
-        let dy = self.affine_row([p3.y, p2.y, p.y, ZERO], [one, -one, -one, zero], one);
+        let delta = [one, -one, -one, zero];
+        let dx = self.lc_kind([p3.x, p2.x, p.x, ZERO], delta, zero, GateKind::LinearCombination)?;
+        let dy = self.lc_kind([p3.y, p2.y, p.y, ZERO], delta, one, GateKind::LinearCombination)?;
         let table = WindowTable { p1: p, p2, dx, dy };
         let mut acc: Option<PointVariable> = None;
         for window in bits.chunks(2).rev() {
@@ -710,16 +713,6 @@ impl Circuit {
         Ok(acc.unwrap_or_else(|| self.ecc_identity()))
     }
 
-    /// `Σ coeffs[i]·vars[i] + constant` in one row.
-    fn affine_row(&mut self, vars: [Variable; 4], coeffs: [Fr; 4], constant: Fr) -> Variable {
-        let value: Fr = (0..4).map(|i| coeffs[i] * self.values[vars[i].0]).sum::<Fr>() + constant;
-        let out = self.witness(value);
-        let [a, b, c, d] = vars;
-        let selectors = Selectors { q_lc: coeffs, q_c: constant, ..Default::default() };
-        self.push([a, b, c, d, out], selectors, GateKind::LinearCombination);
-        out
-    }
-
     /// `(b₀ + 2b₁)·p` for boolean `b₀`, `b₁` from `O, p, 2p, 3p`, four rows: each
     /// coordinate is `P₀ + b₀·(P₁ − P₀ + b₁·Δ) + b₁·(P₂ − P₀)`, first `t = P₁ − P₀ + b₁·Δ`
     /// (wires `(b₁, Δ, P₁, 0, t)`), then `b₀·t + b₁·P₂ − b₁·P₀ + P₀` (wires
@@ -733,7 +726,8 @@ impl Circuit {
         let (one, zero) = (Fr::one(), Fr::zero());
         let mut coordinate = |p1: Variable, p2: Variable, delta: Variable, p0: Fr| {
             let [vb0, vb1, v1, v2, vd] = [b0, b1, p1, p2, delta].map(|v| self.values[v.0]);
-            let t = self.witness(v1 - p0 + vb1 * vd);
+            let tv = v1 - p0 + vb1 * vd;
+            let t = self.witness(tv);
             let first = Selectors {
                 q_mul: [one, zero],
                 q_lc: [zero, zero, one, zero],
@@ -741,7 +735,7 @@ impl Circuit {
                 ..Default::default()
             };
             self.push([b1, delta, p1, ZERO, t], first, GateKind::Select);
-            let out = self.witness(vb0 * (v1 - p0 + vb1 * vd) + vb1 * v2 - vb1 * p0 + p0);
+            let out = self.witness(vb0 * tv + vb1 * v2 - vb1 * p0 + p0);
             let second = Selectors {
                 q_mul: [one, one],
                 q_lc: [zero, zero, -p0, zero],
