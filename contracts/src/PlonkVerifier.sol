@@ -7,7 +7,7 @@ pragma solidity ^0.8.28;
 /// checks both KZG openings with one two-pair pairing. The arithmetic mirrors
 /// prover/plonk/src/verifier.rs line by line; the differential tests
 /// (test/PlonkVerifier.t.sol) compare the two on real and tampered proofs.
-/// @dev Gas: 24 ecMul (the constant selector's scalar is 1: an addition), 24 ecAdd, one
+/// @dev Gas: 25 ecMul (the constant selector's scalar is 1: an addition), 25 ecAdd, one
 /// pairing of two pairs, one modexp inversion, six Keccak hashes, and straight-line code
 /// around them (every precompile call is a warm STATICCALL of 100 gas on top of its price).
 library PlonkVerifier {
@@ -17,12 +17,14 @@ library PlonkVerifier {
         uint256 y;
     }
 
-    /// A proof: 9 G1 points and 10 field elements, in the order the transcript reads them
-    /// (prover/plonk `Proof`; the quotient is committed to in one piece).
+    /// A proof: 10 G1 points and 10 field elements, in the order the transcript reads them
+    /// (prover/plonk `Proof`; the quotient is committed to in two pieces, `t = t_lo + Xˢ·t_hi`
+    /// with `s = 5n/2 + 4`).
     struct Proof {
         G1Point[5] wires;
         G1Point z;
-        G1Point quotient;
+        G1Point quotientLow;
+        G1Point quotientHigh;
         uint256[5] wireEvals;
         uint256[4] sigmaEvals;
         uint256 zShiftEval;
@@ -75,14 +77,14 @@ library PlonkVerifier {
                 let count := mload(publicInputs)
                 let inputs := add(publicInputs, 0x20)
                 // Calldata offsets of the proof's fields (the struct is static: its words lie
-                // in order at `proof`): wires 0x000, z 0x140, t 0x180, w̄ 0x1c0, σ̄ 0x260, z̄ω
-                // 0x2e0, W 0x300, W' 0x340.
+                // in order at `proof`): wires 0x000, z 0x140, t_lo 0x180, t_hi 0x1c0, w̄
+                // 0x200, σ̄ 0x2a0, z̄ω 0x320, W 0x340, W' 0x380.
                 let ok := canonical(inputs, count, proof)
                 // Valid encodings first: then no precompile call can fail (a failing call
                 // burns all the gas it is given).
                 if ok {
                     let zeta := mload(add(ch, 0x60))
-                    let zh, l0, pi := evaluations(m, vk, inputs, count, zeta)
+                    let zh, l0, pi, zetaS := evaluations(m, vk, inputs, count, zeta)
                     ok := iszero(iszero(zh))
                     ok := and(ok, selectorTerms(m, vk, proof))
                     let sigmaProduct := 0
@@ -91,14 +93,15 @@ library PlonkVerifier {
                         success, sigmaProduct := permutationTerms(m, vk, proof, ch, l0)
                         ok := and(ok, success)
                     }
-                    // t with −Z_H(ζ).
+                    // t_lo with −Z_H(ζ), t_hi with −Z_H(ζ)·ζˢ.
                     ok := and(ok, proofTerm(m, proof, 0x180, sub(R_MOD, zh)))
+                    ok := and(ok, proofTerm(m, proof, 0x1c0, mulmod(sub(R_MOD, zh), zetaS, R_MOD)))
                     ok := and(ok, openingTerms(m, vk, proof, ch, openingStart(proof, ch, l0, pi, sigmaProduct)))
                     valid := and(ok, pairingCheck(m, vk, proof, ch))
                 }
             }
 
-            // Public inputs and the ten evaluations below r; the nine points with
+            // Public inputs and the ten evaluations below r; the ten points with
             // coordinates below p, on the curve y² = x³ + 3 or the identity (0, 0).
             function canonical(ins, n, pf) -> ok {
                 let r := R_MOD
@@ -106,8 +109,6 @@ library PlonkVerifier {
                 for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                     ok := and(ok, lt(mload(add(ins, shl(5, i))), r))
                 }
-                ok := and(ok, lt(calldataload(add(pf, 0x1c0)), r))
-                ok := and(ok, lt(calldataload(add(pf, 0x1e0)), r))
                 ok := and(ok, lt(calldataload(add(pf, 0x200)), r))
                 ok := and(ok, lt(calldataload(add(pf, 0x220)), r))
                 ok := and(ok, lt(calldataload(add(pf, 0x240)), r))
@@ -116,6 +117,8 @@ library PlonkVerifier {
                 ok := and(ok, lt(calldataload(add(pf, 0x2a0)), r))
                 ok := and(ok, lt(calldataload(add(pf, 0x2c0)), r))
                 ok := and(ok, lt(calldataload(add(pf, 0x2e0)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x300)), r))
+                ok := and(ok, lt(calldataload(add(pf, 0x320)), r))
                 ok := and(ok, onCurve(pf, 0x000))
                 ok := and(ok, onCurve(pf, 0x040))
                 ok := and(ok, onCurve(pf, 0x080))
@@ -123,8 +126,9 @@ library PlonkVerifier {
                 ok := and(ok, onCurve(pf, 0x100))
                 ok := and(ok, onCurve(pf, 0x140))
                 ok := and(ok, onCurve(pf, 0x180))
-                ok := and(ok, onCurve(pf, 0x300))
+                ok := and(ok, onCurve(pf, 0x1c0))
                 ok := and(ok, onCurve(pf, 0x340))
+                ok := and(ok, onCurve(pf, 0x380))
             }
 
             function onCurve(pf, off) -> ok {
@@ -135,14 +139,19 @@ library PlonkVerifier {
                 ok := and(and(lt(x, q), lt(y, q)), or(eq(mulmod(y, y, q), rhs), iszero(or(x, y))))
             }
 
-            // ζⁿ, Z_H(ζ), the Lagrange bases Lᵢ(ζ) = ωⁱ·Z_H(ζ)/(n·(ζ − ωⁱ)) with one
-            // inversion, L₀(ζ) and PI(ζ) = Σ xᵢ·Lᵢ(ζ).
-            function evaluations(m, key, ins, count, zeta) -> zh, l0, pi {
+            // ζⁿ, Z_H(ζ), ζˢ for the quotient's cut s = 5n/2 + 4 (n ≥ 8), the Lagrange
+            // bases Lᵢ(ζ) = ωⁱ·Z_H(ζ)/(n·(ζ − ωⁱ)) with one inversion, L₀(ζ) and
+            // PI(ζ) = Σ xᵢ·Lᵢ(ζ).
+            function evaluations(m, key, ins, count, zeta) -> zh, l0, pi, zetaS {
                 let r := R_MOD
                 let n := mload(key)
-                let zetaN := zeta
-                for { let i := n } gt(i, 1) { i := shr(1, i) } { zetaN := mulmod(zetaN, zetaN, r) }
+                let half := zeta
+                for { let i := n } gt(i, 2) { i := shr(1, i) } { half := mulmod(half, half, r) }
+                let zetaN := mulmod(half, half, r)
                 zh := addmod(zetaN, sub(r, 1), r)
+                // ζˢ = (ζ^(n/2))⁵·ζ⁴.
+                let zeta2 := mulmod(zeta, zeta, r)
+                zetaS := mulmod(mulmod(mulmod(zetaN, zetaN, r), half, r), mulmod(zeta2, zeta2, r), r)
                 let lag := add(m, 0x240)
                 let terms := count
                 if iszero(terms) { terms := 1 }
@@ -220,11 +229,11 @@ library PlonkVerifier {
             // w̄₀w̄₁w̄₂w̄₃w̄₄. The first product starts the accumulator.
             function selectorTerms(m, key, pf) -> ok {
                 let r := R_MOD
-                let w0 := calldataload(add(pf, 0x1c0))
-                let w1 := calldataload(add(pf, 0x1e0))
-                let w2 := calldataload(add(pf, 0x200))
-                let w3 := calldataload(add(pf, 0x220))
-                let w4 := calldataload(add(pf, 0x240))
+                let w0 := calldataload(add(pf, 0x200))
+                let w1 := calldataload(add(pf, 0x220))
+                let w2 := calldataload(add(pf, 0x240))
+                let w3 := calldataload(add(pf, 0x260))
+                let w4 := calldataload(add(pf, 0x280))
                 mstore(add(m, 0x40), mload(add(key, 0x80)))
                 mstore(add(m, 0x60), mload(add(key, 0xa0)))
                 mstore(add(m, 0x80), w0)
@@ -252,17 +261,9 @@ library PlonkVerifier {
                 let gamma := mload(add(c, 0x20))
                 let alpha := mload(add(c, 0x40))
                 let bz := mulmod(beta, mload(add(c, 0x60)), r)
-                let w := addmod(calldataload(add(pf, 0x1c0)), gamma, r)
+                let w := addmod(calldataload(add(pf, 0x200)), gamma, r)
                 let idProduct := addmod(w, bz, r)
-                sigmaProduct := addmod(w, mulmod(beta, calldataload(add(pf, 0x260)), r), r)
-                bz := mulmod(bz, 5, r)
-                w := addmod(calldataload(add(pf, 0x1e0)), gamma, r)
-                idProduct := mulmod(idProduct, addmod(w, bz, r), r)
-                sigmaProduct := mulmod(sigmaProduct, addmod(w, mulmod(beta, calldataload(add(pf, 0x280)), r), r), r)
-                bz := mulmod(bz, 5, r)
-                w := addmod(calldataload(add(pf, 0x200)), gamma, r)
-                idProduct := mulmod(idProduct, addmod(w, bz, r), r)
-                sigmaProduct := mulmod(sigmaProduct, addmod(w, mulmod(beta, calldataload(add(pf, 0x2a0)), r), r), r)
+                sigmaProduct := addmod(w, mulmod(beta, calldataload(add(pf, 0x2a0)), r), r)
                 bz := mulmod(bz, 5, r)
                 w := addmod(calldataload(add(pf, 0x220)), gamma, r)
                 idProduct := mulmod(idProduct, addmod(w, bz, r), r)
@@ -270,9 +271,17 @@ library PlonkVerifier {
                 bz := mulmod(bz, 5, r)
                 w := addmod(calldataload(add(pf, 0x240)), gamma, r)
                 idProduct := mulmod(idProduct, addmod(w, bz, r), r)
+                sigmaProduct := mulmod(sigmaProduct, addmod(w, mulmod(beta, calldataload(add(pf, 0x2e0)), r), r), r)
+                bz := mulmod(bz, 5, r)
+                w := addmod(calldataload(add(pf, 0x260)), gamma, r)
+                idProduct := mulmod(idProduct, addmod(w, bz, r), r)
+                sigmaProduct := mulmod(sigmaProduct, addmod(w, mulmod(beta, calldataload(add(pf, 0x300)), r), r), r)
+                bz := mulmod(bz, 5, r)
+                w := addmod(calldataload(add(pf, 0x280)), gamma, r)
+                idProduct := mulmod(idProduct, addmod(w, bz, r), r)
                 let z := addmod(mulmod(alpha, idProduct, r), mulmod(mulmod(alpha, alpha, r), l0, r), r)
                 ok := proofTerm(m, pf, 0x140, addmod(z, mload(add(c, 0xa0)), r))
-                let s4 := mulmod(mulmod(mulmod(alpha, beta, r), calldataload(add(pf, 0x2e0)), r), sigmaProduct, r)
+                let s4 := mulmod(mulmod(mulmod(alpha, beta, r), calldataload(add(pf, 0x320)), r), sigmaProduct, r)
                 ok := and(ok, keyTerm(m, key, 30, sub(r, s4)))
             }
 
@@ -281,10 +290,10 @@ library PlonkVerifier {
             function openingStart(pf, c, l0, pi, sigmaProduct) -> value {
                 let r := R_MOD
                 let alpha := mload(add(c, 0x40))
-                let w4 := calldataload(add(pf, 0x240))
+                let w4 := calldataload(add(pf, 0x280))
                 let c0 := addmod(pi, sub(r, addmod(w4, mulmod(mulmod(alpha, alpha, r), l0, r), r)), r)
                 let w4g := addmod(w4, mload(add(c, 0x20)), r)
-                let perm := mulmod(mulmod(mulmod(alpha, calldataload(add(pf, 0x2e0)), r), sigmaProduct, r), w4g, r)
+                let perm := mulmod(mulmod(mulmod(alpha, calldataload(add(pf, 0x320)), r), sigmaProduct, r), w4g, r)
                 value := addmod(sub(r, c0), perm, r)
             }
 
@@ -296,16 +305,16 @@ library PlonkVerifier {
                 let power := v
                 ok := 1
                 for { let k := 0 } lt(k, 0x140) { k := add(k, 0x40) } {
-                    value := addmod(value, mulmod(power, calldataload(add(pf, add(0x1c0, shr(1, k)))), r), r)
+                    value := addmod(value, mulmod(power, calldataload(add(pf, add(0x200, shr(1, k)))), r), r)
                     ok := and(ok, proofTerm(m, pf, k, power))
                     power := mulmod(power, v, r)
                 }
                 for { let k := 0 } lt(k, 4) { k := add(k, 1) } {
-                    value := addmod(value, mulmod(power, calldataload(add(pf, add(0x260, shl(5, k)))), r), r)
+                    value := addmod(value, mulmod(power, calldataload(add(pf, add(0x2a0, shl(5, k)))), r), r)
                     ok := and(ok, keyTerm(m, key, add(22, shl(1, k)), power))
                     power := mulmod(power, v, r)
                 }
-                value := addmod(value, mulmod(mload(add(c, 0xa0)), calldataload(add(pf, 0x2e0)), r), r)
+                value := addmod(value, mulmod(mload(add(c, 0xa0)), calldataload(add(pf, 0x320)), r), r)
                 ok := and(ok, keyTerm(m, key, 32, sub(r, value)))
             }
 
@@ -314,14 +323,14 @@ library PlonkVerifier {
             function pairingCheck(m, key, pf, c) -> ok {
                 let lhs := add(m, 0xc0)
                 let zeta := mload(add(c, 0x60))
-                mstore(lhs, calldataload(add(pf, 0x340)))
-                mstore(add(lhs, 0x20), calldataload(add(pf, 0x360)))
+                mstore(lhs, calldataload(add(pf, 0x380)))
+                mstore(add(lhs, 0x20), calldataload(add(pf, 0x3a0)))
                 mstore(add(lhs, 0x40), mload(add(c, 0xa0)))
                 ok := staticcall(gas(), 0x07, lhs, 0x60, lhs, 0x40)
                 ok := and(ok, term(m, mload(lhs), mload(add(lhs, 0x20)), mulmod(zeta, mload(add(key, 0x40)), R_MOD)))
-                ok := and(ok, proofTerm(m, pf, 0x300, zeta))
-                mstore(add(lhs, 0x40), calldataload(add(pf, 0x300)))
-                mstore(add(lhs, 0x60), calldataload(add(pf, 0x320)))
+                ok := and(ok, proofTerm(m, pf, 0x340, zeta))
+                mstore(add(lhs, 0x40), calldataload(add(pf, 0x340)))
+                mstore(add(lhs, 0x60), calldataload(add(pf, 0x360)))
                 ok := and(ok, staticcall(gas(), 0x06, lhs, 0x80, lhs, 0x40))
                 // Pairing input: lhs, [τ]₂, −acc, [1]₂.
                 mcopy(add(lhs, 0x40), add(key, 0x4c0), 0x80)
@@ -365,11 +374,12 @@ library PlonkVerifier {
                 mstore(t, state)
                 state := keccak256(t, 0x20)
                 mstore(add(m, 0x20), mod(state, R_MOD))
-                // α = H(‖ [z]), ζ = H(‖ [t]), v = H(‖ evaluations), u = H(‖ W ‖ W').
+                // α = H(‖ [z]), ζ = H(‖ [t_lo] ‖ [t_hi]), v = H(‖ evaluations),
+                // u = H(‖ W ‖ W').
                 state := challenge(m, 0x40, t, state, pf, 0x140, 0x40)
-                state := challenge(m, 0x60, t, state, pf, 0x180, 0x40)
-                state := challenge(m, 0x80, t, state, pf, 0x1c0, 0x140)
-                state := challenge(m, 0xa0, t, state, pf, 0x300, 0x80)
+                state := challenge(m, 0x60, t, state, pf, 0x180, 0x80)
+                state := challenge(m, 0x80, t, state, pf, 0x200, 0x140)
+                state := challenge(m, 0xa0, t, state, pf, 0x340, 0x80)
             }
 
             function challenge(m, slot, t, state, pf, from, len) -> next {

@@ -32,15 +32,15 @@ abstract contract Updates is Test {
     LightClient.StakeTableState internal table;
     uint256[42] internal vk;
     LightClient.LightClientState[] internal states;
-    uint256[28][] internal proofWords;
+    uint256[30][] internal proofWords;
 
     /// `count` updates from the diff-test CLI, with the contract's key (`keys` =
     /// "contract") or the circuit at that capacity.
     function loadUpdates(string memory keys, string memory seed, uint256 count) internal {
         string[] memory args = new string[](4);
         (args[0], args[1], args[2], args[3]) = ("light-client-updates", keys, seed, vm.toString(count));
-        (uint256[3] memory g, uint256[4] memory t, uint256[42] memory k, uint256[3][] memory s, uint256[28][] memory p)
-        = abi.decode(diffTest(args), (uint256[3], uint256[4], uint256[42], uint256[3][], uint256[28][]));
+        (uint256[3] memory g, uint256[4] memory t, uint256[42] memory k, uint256[3][] memory s, uint256[30][] memory p)
+        = abi.decode(diffTest(args), (uint256[3], uint256[4], uint256[42], uint256[3][], uint256[30][]));
         genesis = state(g);
         table = LightClient.StakeTableState(t[0], t[1], t[2], t[3]);
         vk = k;
@@ -70,8 +70,9 @@ abstract contract Updates is Test {
 contract LightClientRealProofTest is Updates {
     /// A regression bound on newFinalizedState with a real proof, as forge counts it in
     /// isolation (the transaction's 21,000 and calldata included; gas is deterministic):
-    /// measured 338,773, under the issue's target of 350,000 (contracts/README.md, "Gas").
-    uint256 internal constant GAS_BOUND = 339_000;
+    /// measured 346,494 with the quotient in two pieces, under the issue's target of
+    /// 350,000 (contracts/README.md, "Gas").
+    uint256 internal constant GAS_BOUND = 346_500;
 
     LightClient internal lc;
 

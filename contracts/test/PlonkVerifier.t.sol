@@ -34,7 +34,7 @@ contract PlonkVerifierTest is Test {
     PlonkVerifierHarness internal harness;
     uint256[42] internal vk;
     uint256[] internal inputs;
-    uint256[28] internal proof;
+    uint256[30] internal proof;
     uint256[6] internal rustChallenges;
 
     function setUp() public {
@@ -46,24 +46,24 @@ contract PlonkVerifierTest is Test {
         bytes memory out = diffTest(strings("plonk-bundle", CAPACITY, seed));
         bool rustValid;
         (vk, inputs, proof, rustChallenges, rustValid) =
-            abi.decode(out, (uint256[42], uint256[], uint256[28], uint256[6], bool));
+            abi.decode(out, (uint256[42], uint256[], uint256[30], uint256[6], bool));
         assertTrue(rustValid, "the Rust verifier accepts its own proof");
     }
 
     /// The Solidity verdict on `p` with `ins`.
-    function solidity(uint256[] memory ins, uint256[28] memory p) internal view returns (bool) {
+    function solidity(uint256[] memory ins, uint256[30] memory p) internal view returns (bool) {
         return harness.verify(vk, ins, asProof(p));
     }
 
     /// The Rust verdict, through the CLI.
-    function rust(uint256[] memory ins, uint256[28] memory p) internal returns (bool) {
+    function rust(uint256[] memory ins, uint256[30] memory p) internal returns (bool) {
         string[] memory args = new string[](2);
         args[0] = "plonk-verify";
         args[1] = vm.toString(abi.encode(vk, ins, p));
         return abi.decode(diffTest(args), (bool));
     }
 
-    function asProof(uint256[28] memory p) internal pure returns (PlonkVerifier.Proof memory) {
+    function asProof(uint256[30] memory p) internal pure returns (PlonkVerifier.Proof memory) {
         return abi.decode(abi.encode(p), (PlonkVerifier.Proof));
     }
 
@@ -82,7 +82,7 @@ contract PlonkVerifierTest is Test {
     }
 
     function test_validProofVerifiesInBothVerifiers() public {
-        uint256[28] memory p = proof;
+        uint256[30] memory p = proof;
         assertTrue(solidity(inputs, p), "Solidity accepts the proof");
         assertTrue(rust(inputs, p), "Rust accepts the proof");
     }
@@ -101,7 +101,7 @@ contract PlonkVerifierTest is Test {
 
     /// The key's digest word is the Keccak hash of its encoding (prover/plonk README).
     function test_keyDigestIsTheHashOfTheKeyEncoding() public view {
-        bytes memory enc = abi.encodePacked("doppio-plonk-v2", vk[0], vk[1], uint256(1), uint256(5));
+        bytes memory enc = abi.encodePacked("doppio-plonk-v3", vk[0], vk[1], uint256(1), uint256(5));
         enc = abi.encodePacked(enc, uint256(25), uint256(125), uint256(625));
         for (uint256 i = PlonkVerifier.VK_SELECTORS; i < PlonkVerifier.VK_WORDS; i++) {
             enc = abi.encodePacked(enc, vk[i]);
@@ -110,10 +110,10 @@ contract PlonkVerifierTest is Test {
     }
 
     function test_everyTamperedCommitmentIsRejectedByBoth() public {
-        // Points at words 0..13 (wires, z, t) and 24..27 (W, W').
-        for (uint256 k = 0; k < 9; k++) {
-            uint256 ptr = k < 7 ? 2 * k : 24 + 2 * (k - 7);
-            uint256[28] memory p = proof;
+        // Points at words 0..15 (wires, z, t_lo, t_hi) and 26..29 (W, W').
+        for (uint256 k = 0; k < 10; k++) {
+            uint256 ptr = k < 8 ? 2 * k : 26 + 2 * (k - 8);
+            uint256[30] memory p = proof;
             (p[ptr], p[ptr + 1]) = shifted(p[ptr], p[ptr + 1]);
             assertTrue(!solidity(inputs, p), "Solidity rejects a tampered commitment");
             assertTrue(!rust(inputs, p), "Rust rejects a tampered commitment");
@@ -121,8 +121,8 @@ contract PlonkVerifierTest is Test {
     }
 
     function test_everyTamperedEvaluationIsRejectedByBoth() public {
-        for (uint256 ptr = 14; ptr < 24; ptr++) {
-            uint256[28] memory p = proof;
+        for (uint256 ptr = 16; ptr < 26; ptr++) {
+            uint256[30] memory p = proof;
             p[ptr] = addmod(p[ptr], 1, R);
             assertTrue(!solidity(inputs, p), "Solidity rejects a tampered evaluation");
             assertTrue(!rust(inputs, p), "Rust rejects a tampered evaluation");
@@ -141,8 +141,8 @@ contract PlonkVerifierTest is Test {
     /// The same values plus the modulus: the arithmetic mod r would not notice, the
     /// canonicity checks must.
     function test_nonCanonicalEncodingsAreRejectedByBoth() public {
-        uint256[28] memory p = proof;
-        p[14] += R;
+        uint256[30] memory p = proof;
+        p[16] += R;
         assertTrue(!solidity(inputs, p), "evaluation + r");
         assertTrue(!rust(inputs, p), "evaluation + r (Rust)");
         uint256[] memory ins = copyInputs();
@@ -173,8 +173,8 @@ contract PlonkVerifierTest is Test {
     /// original value verifies.
     /// forge-config: default.fuzz.runs = 48
     function testFuzz_replacedProofWordVerdictsAgree(uint256 index, uint256 value) public {
-        uint256[28] memory p = proof;
-        index = index % 28;
+        uint256[30] memory p = proof;
+        index = index % 30;
         p[index] = value;
         bool sol = solidity(inputs, p);
         assertTrue(sol == rust(inputs, p), "the verifiers agree");

@@ -101,7 +101,7 @@ fn verdict(vk: &[U256], inputs: &[U256], proof: &[U256]) -> bool {
 }
 
 /// `count` successive updates of a dev chain from `seed`: `(uint256[3] genesis,
-/// uint256[4] stakeTable, uint256[42] vk, uint256[3][] states, uint256[28][] proofs)`,
+/// uint256[4] stakeTable, uint256[42] vk, uint256[3][] states, uint256[30][] proofs)`,
 /// states as `(view, height, root)`; genesis is state 0 of the chain.
 pub fn light_client_updates(keys: Keys, seed: u64, count: u64) -> Result<Bytes, DiffError> {
     let accel = Accel::cpu()?;

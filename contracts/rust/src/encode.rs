@@ -68,7 +68,7 @@ pub fn vk_from_words(words: &[U256]) -> Result<VerifyingKey, EncodeError> {
     Ok(VerifyingKey::from_solidity_words(&raw(words))?)
 }
 
-/// The proof in the verifier's calldata layout (`PlonkVerifier.Proof`, 28 words).
+/// The proof in the verifier's calldata layout (`PlonkVerifier.Proof`, 30 words).
 pub fn proof_words(proof: &Proof) -> Vec<U256> {
     words(proof.solidity_words())
 }

@@ -65,7 +65,7 @@ fn sol_state(state: &LightClientState) -> LightClient::LightClientState {
 fn sol_proof(proof: &Proof) -> PlonkVerifier::Proof {
     let words: [U256; SOLIDITY_PROOF_WORDS] =
         proof_words(proof).try_into().expect("the proof's word count");
-    PlonkVerifier::Proof::abi_decode(&words.abi_encode()).expect("a static struct of 28 words")
+    PlonkVerifier::Proof::abi_decode(&words.abi_encode()).expect("a static struct of 30 words")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,7 +18,7 @@ use crate::{
     circuit::{Circuit, NUM_SELECTORS, NUM_WIRES},
     error::PlonkError,
     poly::{powers, root_of_unity},
-    prover::{QUOTIENT_COSETS, quotient_len, quotient_offsets, srs_degree},
+    prover::{QUOTIENT_COSETS, quotient_offsets, srs_degree},
     transcript::{field_bytes, point_bytes},
 };
 
@@ -29,7 +29,7 @@ pub const MAX_DOMAIN: usize = 1 << 25;
 const _: () = assert!(MAX_DOMAIN <= 1 << MAX_LOG_NTT);
 
 /// Prefix of the verifying key's encoding, separating it from other Keccak inputs.
-const VK_DOMAIN_TAG: &[u8] = b"doppio-plonk-v2";
+const VK_DOMAIN_TAG: &[u8] = b"doppio-plonk-v3";
 
 /// What a verifier needs: domain, coset constants, commitments to the selector and
 /// permutation polynomials, and the SRS's `[1]₁`, `[1]₂`, `[τ]₂`.
@@ -73,7 +73,7 @@ pub fn g2_bytes(p: &G2Affine) -> [u8; 128] {
 
 impl VerifyingKey {
     /// The key as the Keccak transcript and a Solidity verifier see it: the tag
-    /// `doppio-plonk-v2`, then `n`, the input count and `k₀ … k₄` as 32-byte words, the
+    /// `doppio-plonk-v3`, then `n`, the input count and `k₀ … k₄` as 32-byte words, the
     /// 9 selector and 5 permutation commitments (`x ‖ y`), `[1]₁`, and `[1]₂`, `[τ]₂`
     /// in the precompile order.
     pub fn encode(&self) -> Vec<u8> {
@@ -210,7 +210,7 @@ impl ProvingKey {
                 "selector or permutation polynomials of the wrong size",
             ));
         }
-        if self.powers.len() != quotient_len(n) || self.powers[0] != self.vk.g {
+        if self.powers.len() != srs_degree(n) + 1 || self.powers[0] != self.vk.g {
             return Err(PlonkError::MalformedKey("SRS powers do not match the domain or [1]₁"));
         }
         Ok(n)
@@ -294,8 +294,8 @@ fn permutation_evals(circuit: &Circuit, n: usize, omega_powers: &[Fr]) -> Vec<Ve
 
 /// Turns a circuit into its proving and verifying keys, committing on `accel`.
 ///
-/// The SRS must hold `5n + 8` powers for a domain of `n` rows ([`crate::srs_degree`]: the
-/// quotient is committed to in one piece of degree `5n + 7`); fewer is
+/// The SRS must hold `5n/2 + 5` powers for a domain of `n` rows ([`crate::srs_degree`]:
+/// the quotient is committed to in two pieces, the larger of degree `5n/2 + 4`); fewer is
 /// [`doppio_kzg::KzgError::SrsTooSmall`], naming the degree and the powers needed.
 pub fn preprocess(
     srs: &Srs,

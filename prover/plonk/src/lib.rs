@@ -17,7 +17,7 @@ pub use circuit::{
 pub use error::PlonkError;
 pub use keys::{MAX_DOMAIN, ProvingKey, VerifyingKey, g2_bytes, preprocess};
 pub use poly::matrix_inverse;
-pub use prover::{Proof, prove, quotient_len, srs_degree};
+pub use prover::{Proof, prove, quotient_len, quotient_split, srs_degree};
 pub use solidity::{SELECTOR_NAMES, SOLIDITY_KEY_WORDS, SOLIDITY_PROOF_WORDS};
 pub use transcript::Transcript;
 pub use verifier::{challenges, verify};

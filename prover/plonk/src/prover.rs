@@ -28,10 +28,17 @@ pub const fn quotient_len(n: usize) -> usize {
     5 * n + 8
 }
 
-/// The largest degree the SRS must commit to for a domain of `n` rows: the quotient's
-/// `5n + 7` (it is committed to in one piece), so the SRS holds `5n + 8` powers.
+/// Where the quotient is cut: `t = t_lo + X^s·t_hi` with `s = (5n + 8)/2` (`n` is a
+/// power of two, at least 8), so both pieces have `s` coefficients before blinding.
+pub const fn quotient_split(n: usize) -> usize {
+    quotient_len(n) / 2
+}
+
+/// The largest degree the SRS must commit to for a domain of `n` rows: the blinded low
+/// piece of the quotient, `t_lo + b·X^s`, has degree `s = (5n + 8)/2`, so the SRS holds
+/// `5n/2 + 5` powers.
 pub const fn srs_degree(n: usize) -> usize {
-    quotient_len(n) - 1
+    quotient_split(n)
 }
 
 /// Cosets of size `n` the quotient is evaluated on: its degree is below `6n`.
@@ -44,8 +51,9 @@ pub struct Proof {
     pub wire_comms: [G1Affine; NUM_WIRES],
     /// Commitment to the permutation product `z`.
     pub z_comm: G1Affine,
-    /// Commitment to the quotient `t`, in one piece.
-    pub quotient_comm: G1Affine,
+    /// Commitments to the quotient's two pieces, `t_lo + b·X^s` and `t_hi − b`
+    /// ([`quotient_split`]).
+    pub quotient_comms: [G1Affine; 2],
     /// `wⱼ(ζ)`.
     pub wire_evals: [Fr; NUM_WIRES],
     /// `σⱼ(ζ)` for `j < 4`.
@@ -66,8 +74,8 @@ pub(crate) struct Linearisation {
     pub(crate) z: Fr,
     /// Multiplier of `σ₄`.
     pub(crate) sigma_last: Fr,
-    /// Multiplier of the quotient: `−Z_H(ζ)`.
-    pub(crate) quotient: Fr,
+    /// Multipliers of the quotient's pieces: `−Z_H(ζ)` and `−Z_H(ζ)·ζ^s`.
+    pub(crate) quotient: [Fr; 2],
     /// `Π_{j<4} (w̄ⱼ + β·σ̄ⱼ + γ)`.
     pub(crate) sigma_product: Fr,
 }
@@ -106,7 +114,8 @@ pub(crate) fn linearisation(
     ];
     let id_product: Fr = (0..NUM_WIRES).map(|j| w[j] + beta * k[j] * zeta + gamma).product();
     let sigma_product: Fr = (0..NUM_WIRES - 1).map(|j| w[j] + beta * sigma[j] + gamma).product();
-    let quotient = Fr::one() - zeta.pow([n as u64]);
+    let low = Fr::one() - zeta.pow([n as u64]);
+    let quotient = [low, low * zeta.pow([quotient_split(n) as u64])];
     Linearisation {
         selectors,
         z: alpha * id_product + alpha.square() * l0,
@@ -204,15 +213,15 @@ impl<'a> Prover<'a> {
         let alpha = transcript.challenge();
 
         clock.lap();
-        // Round 3: the quotient, committed to in one piece (the wires and z are blinded,
-        // so t needs no blinding of its own).
+        // Round 3: the quotient in two pieces, t = t_lo + X^s·t_hi, blinded as
+        // (t_lo + b·X^s, t_hi − b) so that the pieces alone reveal nothing.
         let mut pi = vec![Fr::zero(); n];
         pi[..inputs.len()].copy_from_slice(inputs);
         self.accel.ntt(&mut pi, NttDirection::Inverse, Coset::None)?;
         let ch = Challenges { beta, gamma, alpha, zeta: Fr::zero() };
-        let t = self.quotient(&wires, &z, &pi, &ch)?;
-        let quotient_comm = self.ck.commit(self.accel, &t)?;
-        transcript.append_point(&quotient_comm);
+        let t = split_quotient(self.quotient(&wires, &z, &pi, &ch)?, n, Fr::rand(rng));
+        let quotient_comms = self.ck.commit_batch(self.accel, &as_refs(&t))?;
+        transcript.append_points(&quotient_comms);
         let zeta = transcript.challenge();
         let ch = Challenges { zeta, ..ch };
 
@@ -232,7 +241,7 @@ impl<'a> Prover<'a> {
         // Round 5: openings.
         let l0 = lagrange_first(n, zeta);
         let lin = linearisation(n, &self.pk.vk.k, &ch, &wire_evals, &sigma_evals, z_shift_eval, l0);
-        let mut combined = self.linearisation_poly(&lin, &z, &t);
+        let mut combined = self.linearisation_poly(&lin, &z, [&t[0], &t[1]]);
         let mut power = Fr::one();
         for p in at_zeta {
             power *= v;
@@ -246,7 +255,7 @@ impl<'a> Prover<'a> {
         Ok(Proof {
             wire_comms: wire_comms.try_into().expect("5 wire commitments"),
             z_comm,
-            quotient_comm,
+            quotient_comms: quotient_comms.try_into().expect("2 quotient pieces"),
             wire_evals,
             sigma_evals,
             z_shift_eval,
@@ -363,9 +372,10 @@ impl<'a> Prover<'a> {
         Ok(t)
     }
 
-    /// `r(X)`: selectors, `z`, `σ₄` and the quotient with the linearisation scalars.
-    fn linearisation_poly(&self, lin: &Linearisation, z: &[Fr], t: &[Fr]) -> Vec<Fr> {
-        let mut r = vec![Fr::zero(); quotient_len(self.n)];
+    /// `r(X)`: selectors, `z`, `σ₄` and the quotient's pieces with the linearisation
+    /// scalars.
+    fn linearisation_poly(&self, lin: &Linearisation, z: &[Fr], t: [&[Fr]; 2]) -> Vec<Fr> {
+        let mut r = vec![Fr::zero(); srs_degree(self.n) + 1];
         let mut terms: Vec<(Fr, &[Fr])> = lin
             .selectors
             .iter()
@@ -374,12 +384,23 @@ impl<'a> Prover<'a> {
             .collect();
         terms.push((lin.z, z));
         terms.push((lin.sigma_last, &self.pk.sigmas[NUM_WIRES - 1]));
-        terms.push((lin.quotient, t));
+        terms.push((lin.quotient[0], t[0]));
+        terms.push((lin.quotient[1], t[1]));
         r.par_iter_mut().enumerate().for_each(|(i, out)| {
             *out = terms.iter().filter_map(|(s, p)| p.get(i).map(|c| *s * c)).sum();
         });
         r
     }
+}
+
+/// Cuts the quotient's [`quotient_len`] coefficients into `t_lo + b·X^s` (`s + 1`
+/// coefficients) and `t_hi − b` (`s`), `s` = [`quotient_split`].
+fn split_quotient(mut t: Vec<Fr>, n: usize, b: Fr) -> [Vec<Fr>; 2] {
+    let s = quotient_split(n);
+    let mut high = t.split_off(s);
+    t.push(b);
+    high[0] -= b;
+    [t, high]
 }
 
 /// Time spent in each prover round, for the debug log.
@@ -540,5 +561,14 @@ mod tests {
             gate_value(&q, &w, evaluate(&pi, x)) + ch.alpha * perm + ch.alpha.square() * boundary;
         let zh = x.pow([n as u64]) - Fr::one();
         assert_eq!(evaluate(&t, x) * zh, numerator);
+
+        // The blinded pieces recombine to t, and neither is a plain slice of it.
+        let b = Fr::rand(&mut rng);
+        let [lo, hi] = split_quotient(t.clone(), n, b);
+        let s = quotient_split(n);
+        assert_eq!((lo.len(), hi.len()), (s + 1, s));
+        assert_eq!(lo.len() - 1, srs_degree(n));
+        assert_eq!(evaluate(&lo, x) + x.pow([s as u64]) * evaluate(&hi, x), evaluate(&t, x));
+        assert_ne!(hi[0], t[s], "the high piece is blinded");
     }
 }

@@ -32,9 +32,9 @@ const TAU_H_WORD: usize = H_WORD + 4;
 pub const SOLIDITY_KEY_WORDS: usize = TAU_H_WORD + 4;
 
 /// Words of a proof in the Solidity verifier's calldata layout: the 5 wire commitments,
-/// `[z]`, `[t]` (each `x, y`), `w̄₀ … w̄₄`, `σ̄₀ … σ̄₃`, `z̄ω`, then `W` and `W'` — the order
+/// `[z]`, `[t_lo]`, `[t_hi]` (each `x, y`), `w̄₀ … w̄₄`, `σ̄₀ … σ̄₃`, `z̄ω`, then `W` and `W'` — the order
 /// the transcript reads them.
-pub const SOLIDITY_PROOF_WORDS: usize = 28;
+pub const SOLIDITY_PROOF_WORDS: usize = 30;
 
 /// A big-endian word as a canonical element of `F` (below its modulus), or an error
 /// naming `what`.
@@ -82,7 +82,7 @@ fn point_words(p: &G1Affine) -> [[u8; 32]; 2] {
 impl Proof {
     /// The proof in the Solidity verifier's calldata layout ([`SOLIDITY_PROOF_WORDS`]).
     pub fn solidity_words(&self) -> Vec<[u8; 32]> {
-        let points = self.wire_comms.iter().chain([&self.z_comm, &self.quotient_comm]);
+        let points = self.wire_comms.iter().chain([&self.z_comm]).chain(&self.quotient_comms);
         let mut words: Vec<[u8; 32]> = points.flat_map(point_words).collect();
         let evals = self.wire_evals.iter().chain(&self.sigma_evals).chain([&self.z_shift_eval]);
         words.extend(evals.map(field_bytes));
@@ -102,7 +102,7 @@ impl Proof {
             )));
         }
         let point = |i: usize, what: &str| g1_from_words(&words[2 * i], &words[2 * i + 1], what);
-        let eval = |i: usize, what: &str| canonical::<Fr>(&words[14 + i], what);
+        let eval = |i: usize, what: &str| canonical::<Fr>(&words[16 + i], what);
         let mut wire_comms = [G1Affine::identity(); NUM_WIRES];
         for (j, c) in wire_comms.iter_mut().enumerate() {
             *c = point(j, &format!("wire commitment {j}"))?;
@@ -119,12 +119,15 @@ impl Proof {
         Ok(Proof {
             wire_comms,
             z_comm: point(5, "permutation product commitment")?,
-            quotient_comm: point(6, "quotient commitment")?,
+            quotient_comms: [
+                point(6, "low quotient commitment")?,
+                point(7, "high quotient commitment")?,
+            ],
             wire_evals,
             sigma_evals,
             z_shift_eval: eval(9, "shifted permutation product evaluation")?,
-            opening: tail(24, "opening proof")?,
-            shift_opening: tail(26, "shifted opening proof")?,
+            opening: tail(26, "opening proof")?,
+            shift_opening: tail(28, "shifted opening proof")?,
         })
     }
 }

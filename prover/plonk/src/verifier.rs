@@ -30,7 +30,7 @@ pub(crate) fn replay(vk: &VerifyingKey, inputs: &[Fr], proof: &Proof) -> Replaye
     let gamma = t.challenge();
     t.append_point(&proof.z_comm);
     let alpha = t.challenge();
-    t.append_point(&proof.quotient_comm);
+    t.append_points(&proof.quotient_comms);
     let zeta = t.challenge();
     t.append_fields(&proof.wire_evals);
     t.append_fields(&proof.sigma_evals);
@@ -115,7 +115,8 @@ pub fn verify(vk: &VerifyingKey, public_inputs: &[Fr], proof: &Proof) -> Result<
     vk.selector_comms.iter().zip(lin.selectors).for_each(|(b, s)| push(*b, s));
     push(proof.z_comm, lin.z + u);
     push(vk.sigma_comms[NUM_WIRES - 1], lin.sigma_last);
-    push(proof.quotient_comm, lin.quotient);
+    push(proof.quotient_comms[0], lin.quotient[0]);
+    push(proof.quotient_comms[1], lin.quotient[1]);
     // Batched at ζ with powers of v: r, w₀ … w₄, σ₀ … σ₃.
     let mut value = -c0;
     let mut power = Fr::one();

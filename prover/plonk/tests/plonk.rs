@@ -202,8 +202,14 @@ fn every_tampered_proof_element_is_rejected() {
     let mut p = proof.clone();
     bump(&mut p.z_comm);
     tampered.push(p);
+    for i in 0..2 {
+        let mut p = proof.clone();
+        bump(&mut p.quotient_comms[i]);
+        tampered.push(p);
+    }
+    // The pieces swapped: their sum at X = 1 is unchanged, at ζ it is not.
     let mut p = proof.clone();
-    bump(&mut p.quotient_comm);
+    p.quotient_comms.swap(0, 1);
     tampered.push(p);
     let mut p = proof.clone();
     p.z_shift_eval += Fr::one();
@@ -214,7 +220,7 @@ fn every_tampered_proof_element_is_rejected() {
     let mut p = proof.clone();
     bump(&mut p.shift_opening);
     tampered.push(p);
-    assert_eq!(tampered.len(), 19);
+    assert_eq!(tampered.len(), 21);
     for (i, p) in tampered.iter().enumerate() {
         assert!(matches!(verify(&vk, &inputs, p), Err(PlonkError::InvalidProof(_))), "element {i}");
     }
@@ -299,18 +305,19 @@ fn variables_of_another_circuit_are_refused() {
 fn a_too_small_srs_is_a_typed_error() {
     let c = random_circuit(100, 1, 10);
     let n = c.domain_size();
-    // Enough for the wires and z (n + 3 powers), not for the quotient in one piece.
-    let srs = Srs::insecure_dev(5 * n + 6, 7);
+    // Enough for the wires and z (n + 3 powers), not for the quotient's blinded low
+    // piece of degree 5n/2 + 4.
+    let srs = Srs::insecure_dev(5 * n / 2 + 3, 7);
     let err = preprocess(&srs, &c, &accel()).unwrap_err();
     assert_eq!(
         err,
         PlonkError::Kzg(KzgError::SrsTooSmall {
-            degree: 5 * n + 7,
-            needed: 5 * n + 8,
-            available: 5 * n + 7
+            degree: 5 * n / 2 + 4,
+            needed: 5 * n / 2 + 5,
+            available: 5 * n / 2 + 4
         })
     );
-    assert_eq!(srs_degree(n), 5 * n + 7);
+    assert_eq!(srs_degree(n), 5 * n / 2 + 4);
 }
 
 #[test]
@@ -360,8 +367,8 @@ fn keys_and_proofs_round_trip_through_serialisation() {
     // A proof made with the deserialised proving key verifies under the deserialised key.
     let proof3 = prove(&accel(), &pk2, &c, &mut rng(13)).unwrap();
     verify(&vk2, &c.public_inputs(), &proof3).unwrap();
-    // Proof size: 9 compressed G1 points (the quotient in one) and 10 field elements.
-    assert_eq!(proof.compressed_size(), 9 * 32 + 10 * 32);
+    // Proof size: 10 compressed G1 points (the quotient in two) and 10 field elements.
+    assert_eq!(proof.compressed_size(), 10 * 32 + 10 * 32);
 }
 
 #[test]
@@ -422,11 +429,11 @@ fn the_key_digest_and_a_seeded_proof_are_pinned() {
     proof.serialize_compressed(&mut bytes).unwrap();
     assert_eq!(
         hex(&vk.digest()),
-        "9f9e43ff8984dd5ed0bd4dec01bf6c23e6bab4acac6af35d944ff61ddad302eb"
+        "1de1884e3a389870bd59fe55632bc858609d00c5d2ab591ef63d883fb9e4f2b1"
     );
     assert_eq!(
         hex(&Keccak256::digest(&bytes)),
-        "d757bcafecef5dae51f10dd593d7947e9e247db1859d5c68386c2b4ece81cf8f"
+        "e716769f37d6e9bdad1909c7bd8e0b000de9406f27e9b93602af3a6a54583f67"
     );
 }
 
@@ -451,7 +458,7 @@ fn malformed_verifying_keys_are_refused() {
     assert!(ProvingKey::deserialize_compressed(&bytes[..bytes.len() - 32]).is_err());
 }
 
-/// The prover's MSMs and NTTs all go through the acceleration layer: 9 commitments in
+/// The prover's MSMs and NTTs all go through the acceleration layer: 10 commitments in
 /// 4 calls, and 5 + 5 + 1 + 1 + 6·(|coset batch| + 1) transforms in 16 calls.
 #[test]
 fn the_prover_runs_its_msms_and_ntts_on_the_layer() {
@@ -464,9 +471,9 @@ fn the_prover_runs_its_msms_and_ntts_on_the_layer() {
     let calls = |op: Op| {
         accel.metrics().snapshot().iter().filter(|m| m.op == op).map(|m| m.calls).sum::<u64>()
     };
-    // Wires and openings in batches; z and the quotient alone.
-    assert_eq!(calls(Op::MsmBatchPrepared), 2);
-    assert_eq!(calls(Op::Msm), 2);
+    // Wires, the quotient's pieces and the openings in batches; z alone.
+    assert_eq!(calls(Op::MsmBatchPrepared), 3);
+    assert_eq!(calls(Op::Msm), 1);
     // z, PI and the quotient's 6 interpolations alone; wires, σ and the 6 cosets in batches.
     assert_eq!(calls(Op::Ntt), 8);
     assert_eq!(calls(Op::NttBatch), 8);
