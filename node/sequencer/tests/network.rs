@@ -17,8 +17,14 @@ use doppio_sequencer::api_peers::ApiPeers;
 use doppio_storage::LeafId;
 use doppio_types::{NamespaceId, Transaction};
 
+/// Held by each test for its whole run: the two tests start five nodes each, and side by
+/// side on a 2-core machine their ten nodes slowed each other enough that one full test
+/// run saw a transaction not decided within 90 s (alone, the test takes about 50 s).
+static ONE_NETWORK_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_nodes_decide_catch_up_and_pass_a_dead_leader() {
+    let _serial = ONE_NETWORK_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let net = Net::new();
     let mut nodes = Vec::new();
@@ -104,6 +110,7 @@ async fn five_nodes_decide_catch_up_and_pass_a_dead_leader() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_restarted_node_catches_up_from_state_peers() {
+    let _serial = ONE_NETWORK_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let net = Net::with_keys(200);
     let mut nodes = Vec::new();
