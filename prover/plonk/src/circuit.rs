@@ -694,7 +694,7 @@ impl Circuit {
         let zero = Fr::zero();
         // Δ = P₃ − P₂ − P₁ + P₀ coordinate-wise, with P₀ = (0, 1).
         let delta = [one, -one, -one, zero];
-        let dx = self.lc_kind([p3.x, p2.x, p.x, ZERO], delta, zero, GateKind::LinearCombination)?;
+        let dx = self.lc([p3.x, p2.x, p.x, ZERO], delta)?;
         let dy = self.lc_kind([p3.y, p2.y, p.y, ZERO], delta, one, GateKind::LinearCombination)?;
         let table = WindowTable { p1: p, p2, dx, dy };
         let mut acc: Option<PointVariable> = None;

@@ -32,8 +32,8 @@ const TAU_H_WORD: usize = H_WORD + 4;
 pub const SOLIDITY_KEY_WORDS: usize = TAU_H_WORD + 4;
 
 /// Words of a proof in the Solidity verifier's calldata layout: the 5 wire commitments,
-/// `[z]`, `[t_lo]`, `[t_hi]` (each `x, y`), `w̄₀ … w̄₄`, `σ̄₀ … σ̄₃`, `z̄ω`, then `W` and `W'` — the order
-/// the transcript reads them.
+/// `[z]`, `[t_lo]`, `[t_hi]` (each `x, y`), `w̄₀ … w̄₄`, `σ̄₀ … σ̄₃`, `z̄ω`, then `W` and
+/// `W'` — the order the transcript reads them.
 pub const SOLIDITY_PROOF_WORDS: usize = 30;
 
 /// A big-endian word as a canonical element of `F` (below its modulus), or an error
