@@ -149,6 +149,11 @@ impl Selectors {
     }
 }
 
+/// Index of `q_hash` (the `w₀⁵` term) in [`Selectors::to_array`].
+pub(crate) const SELECTOR_HASH: usize = 6;
+/// Index of `q_ecc` (the `w₀w₁w₂w₃w₄` term) in [`Selectors::to_array`].
+pub(crate) const SELECTOR_ECC: usize = 8;
+
 /// The left side of the gate equation for selectors `q`, wire values `w` and public
 /// input `pi`; terms with a zero selector are skipped.
 pub(crate) fn gate_value(q: &[Fr; NUM_SELECTORS], w: &[Fr; NUM_WIRES], pi: Fr) -> Fr {
@@ -164,11 +169,11 @@ pub(crate) fn gate_value(q: &[Fr; NUM_SELECTORS], w: &[Fr; NUM_WIRES], pi: Fr) -
     if !q[5].is_zero() {
         acc += q[5] * w[2] * w[3];
     }
-    if !q[6].is_zero() {
-        acc += q[6] * w[0].square().square() * w[0];
+    if !q[SELECTOR_HASH].is_zero() {
+        acc += q[SELECTOR_HASH] * w[0].square().square() * w[0];
     }
-    if !q[8].is_zero() {
-        acc += q[8] * w[0] * w[1] * w[2] * w[3] * w[4];
+    if !q[SELECTOR_ECC].is_zero() {
+        acc += q[SELECTOR_ECC] * w[0] * w[1] * w[2] * w[3] * w[4];
     }
     acc
 }

@@ -74,8 +74,82 @@ pub(crate) fn blind(mut p: Vec<Fr>, n: usize, blind: &[Fr]) -> Vec<Fr> {
     p
 }
 
+/// The top `K` coefficients of a polynomial of nominal degree `deg`: `c[i]` is the
+/// coefficient of `X^(deg − i)`. Sums and products of such summaries are exact in their
+/// top `K` coefficients (lower coefficients of the operands only reach lower ones), which
+/// is how the prover gets the quotient's highest coefficients without evaluating it on
+/// a sixth coset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Top<const K: usize> {
+    pub(crate) deg: usize,
+    pub(crate) c: [Fr; K],
+}
+
+impl<const K: usize> Top<K> {
+    /// The summary of `p` read as a polynomial of degree `deg` (missing coefficients are
+    /// zero).
+    pub(crate) fn of(p: &[Fr], deg: usize) -> Self {
+        Top { deg, c: std::array::from_fn(|i| coefficient(p, deg, i)) }
+    }
+
+    /// `p(ω·X)`: coefficient `k` times `ωᵏ`.
+    pub(crate) fn of_shifted(p: &[Fr], deg: usize, omega: Fr) -> Self {
+        let mut c: [Fr; K] = std::array::from_fn(|i| coefficient(p, deg, i));
+        let mut power = omega.pow([deg.saturating_sub(K - 1) as u64]);
+        for i in (0..K).rev() {
+            if i <= deg {
+                c[i] *= power;
+                power *= omega;
+            }
+        }
+        Top { deg, c }
+    }
+
+    /// The constant `a`.
+    pub(crate) fn constant(a: Fr) -> Self {
+        Top::of(&[a], 0)
+    }
+
+    /// Coefficient of `Xᵏ`, which must lie among the top `K` or above the degree.
+    fn at(&self, k: usize) -> Fr {
+        match self.deg.checked_sub(k) {
+            Some(i) => {
+                debug_assert!(i < K, "coefficient below the summary");
+                self.c.get(i).copied().unwrap_or_default()
+            }
+            None => Fr::zero(),
+        }
+    }
+
+    pub(crate) fn add(&self, other: &Self) -> Self {
+        let deg = self.deg.max(other.deg);
+        Top {
+            deg,
+            c: std::array::from_fn(|i| match deg.checked_sub(i) {
+                Some(k) => self.at(k) + other.at(k),
+                None => Fr::zero(),
+            }),
+        }
+    }
+
+    pub(crate) fn scale(&self, a: Fr) -> Self {
+        Top { deg: self.deg, c: self.c.map(|x| x * a) }
+    }
+
+    pub(crate) fn mul(&self, other: &Self) -> Self {
+        Top {
+            deg: self.deg + other.deg,
+            c: std::array::from_fn(|i| (0..=i).map(|j| self.c[j] * other.c[i - j]).sum()),
+        }
+    }
+}
+
+fn coefficient(p: &[Fr], deg: usize, i: usize) -> Fr {
+    deg.checked_sub(i).and_then(|k| p.get(k)).copied().unwrap_or_default()
+}
+
 /// The inverse of the Vandermonde matrix `V[j][k] = xⱼᵏ` for distinct `xⱼ` (the
-/// matrices here are 6 × 6).
+/// matrices here are 5 × 5).
 pub(crate) fn vandermonde_inverse(xs: &[Fr]) -> Vec<Vec<Fr>> {
     let m = xs.len();
     let a: Vec<Vec<Fr>> = xs.iter().map(|x| (0..m).map(|k| x.pow([k as u64])).collect()).collect();
@@ -162,6 +236,45 @@ mod tests {
             accel.ntt(&mut evals, NttDirection::Inverse, Coset::Offset(o)).unwrap();
             assert_eq!(evals, p);
         }
+    }
+
+    #[test]
+    fn top_coefficients_of_sums_and_products_match_the_full_polynomials() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let rand_poly = |rng: &mut ChaCha20Rng, len: usize| -> Vec<Fr> {
+            (0..len).map(|_| Fr::rand(rng)).collect()
+        };
+        let product = |a: &[Fr], b: &[Fr]| -> Vec<Fr> {
+            let mut out = vec![Fr::zero(); a.len() + b.len() - 1];
+            for (i, x) in a.iter().enumerate() {
+                for (j, y) in b.iter().enumerate() {
+                    out[i + j] += *x * y;
+                }
+            }
+            out
+        };
+        let (a, b, c) = (rand_poly(&mut rng, 20), rand_poly(&mut rng, 13), rand_poly(&mut rng, 3));
+        let omega = root_of_unity(16);
+        let shifted: Vec<Fr> =
+            a.iter().enumerate().map(|(k, x)| *x * omega.pow([k as u64])).collect();
+        // (a(ωX) + 3)·b + c, in full and in summaries of its top 8 coefficients.
+        let mut full = shifted.clone();
+        full[0] += Fr::from(3u64);
+        let mut full = product(&full, &b);
+        for (f, x) in full.iter_mut().zip(&c) {
+            *f += x;
+        }
+        let top = Top::<8>::of_shifted(&a, 19, omega)
+            .add(&Top::constant(Fr::from(3u64)))
+            .mul(&Top::of(&b, 12))
+            .add(&Top::of(&c, 2));
+        assert_eq!(top.deg, 31);
+        assert_eq!(top, Top::of(&full, 31));
+        // A summary wider than the polynomial: everything below degree 0 is zero.
+        let small = Top::<8>::of(&c, 2).mul(&Top::of(&c, 2)).scale(Fr::from(5u64));
+        let expected: Vec<Fr> = product(&c, &c).iter().map(|x| *x * Fr::from(5u64)).collect();
+        assert_eq!(small, Top::of(&expected, 4));
+        assert_eq!(small.c[5..], [Fr::zero(); 3]);
     }
 
     #[test]

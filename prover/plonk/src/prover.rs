@@ -1,8 +1,8 @@
 //! The prover: five rounds, every NTT and MSM on the acceleration layer.
 //!
-//! Memory: the quotient is evaluated on six cosets `g·ζʲ·H` of size `n` (`ζ` of order
+//! Memory: the quotient is evaluated on five cosets `g·ζʲ·H` of size `n` (`ζ` of order
 //! `8n`), one at a time, so only one coset's worth of evaluations (up to 25 vectors of
-//! `n`) and the `6n` quotient values are alive at once; a `2^20`-row circuit peaks at
+//! `n`) and the `5n` quotient values are alive at once; a `2^20`-row circuit peaks at
 //! about 2.5 GiB.
 
 use ark_bn254::{Fr, G1Affine};
@@ -14,10 +14,10 @@ use rand::RngCore;
 use rayon::prelude::*;
 
 use crate::{
-    circuit::{Circuit, NUM_SELECTORS, NUM_WIRES, gate_value},
+    circuit::{Circuit, NUM_SELECTORS, NUM_WIRES, SELECTOR_ECC, SELECTOR_HASH, gate_value},
     error::PlonkError,
     keys::ProvingKey,
-    poly::{blind, copy, evaluate, fold_into, powers, root_of_unity, vandermonde_inverse},
+    poly::{Top, blind, copy, evaluate, fold_into, powers, root_of_unity, vandermonde_inverse},
     transcript::Transcript,
 };
 
@@ -41,8 +41,12 @@ pub const fn srs_degree(n: usize) -> usize {
     quotient_split(n)
 }
 
-/// Cosets of size `n` the quotient is evaluated on: its degree is below `6n`.
-pub(crate) const QUOTIENT_COSETS: usize = 6;
+/// Cosets of size `n` the quotient is evaluated on. Its degree is `5n + 7`: five cosets
+/// give its coefficients below `5n` once the [`QUOTIENT_TOP`] above are known.
+pub(crate) const QUOTIENT_COSETS: usize = 5;
+
+/// The quotient's coefficients from `5n` up, `quotient_len(n) − 5n`.
+const QUOTIENT_TOP: usize = 8;
 
 /// A proof: commitments of rounds 1–3, evaluations of round 4, openings of round 5.
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
@@ -282,8 +286,20 @@ impl<'a> Prover<'a> {
         gamma: Fr,
     ) -> Result<Vec<Fr>, PlonkError> {
         let n = self.n;
-        let mut sigmas = self.pk.sigmas.clone();
-        self.accel.ntt_batch(&mut as_muts(&mut sigmas), NttDirection::Forward, Coset::None)?;
+        let computed;
+        let sigmas = match self.pk.coset_cache.get() {
+            Some(cache) => &cache.sigma_values,
+            None => {
+                let mut values = self.pk.sigmas.clone();
+                self.accel.ntt_batch(
+                    &mut as_muts(&mut values),
+                    NttDirection::Forward,
+                    Coset::None,
+                )?;
+                computed = values;
+                &computed
+            }
+        };
         let k = self.pk.vk.k;
         let (num, mut den): (Vec<Fr>, Vec<Fr>) = (0..n)
             .into_par_iter()
@@ -306,10 +322,13 @@ impl<'a> Prover<'a> {
 
     /// The quotient's [`quotient_len`] coefficients.
     ///
-    /// `t` has degree below `6n`, so its values on six cosets `oⱼ·H` determine it: an
-    /// inverse NTT on coset `j` gives `t mod (Xⁿ − cⱼ) = Σₖ cⱼᵏ·tₖ` (`cⱼ = oⱼⁿ`, `tₖ` the
-    /// `k`-th block of `n` coefficients), and the `6 × 6` Vandermonde system in the `cⱼ`
-    /// gives the blocks back. Six cosets of size `n` instead of the usual `8n`-point coset.
+    /// `t` has degree `5n + 7`. An inverse NTT of its values on coset `oⱼ·H` gives
+    /// `t mod (Xⁿ − cⱼ) = Σₖ cⱼᵏ·tₖ` (`cⱼ = oⱼⁿ`, `tₖ` the `k`-th block of `n`
+    /// coefficients). The last block `t₅` holds only the top [`QUOTIENT_TOP`]
+    /// coefficients, which [`Prover::quotient_top`] gets from the top coefficients of
+    /// the numerator's factors; with `cⱼ⁵·t₅` taken off, five cosets and the `5 × 5`
+    /// Vandermonde system in the `cⱼ` give the other blocks back. Five cosets of size
+    /// `n` instead of the usual `8n`-point coset.
     fn quotient(
         &self,
         wires: &[Vec<Fr>],
@@ -359,7 +378,12 @@ impl<'a> Prover<'a> {
             self.accel.ntt(block, NttDirection::Inverse, Coset::Offset(offset))?;
         }
         drop((dynamic, fixed));
+        let top = self.quotient_top(wires, z, ch);
         let cs: Vec<Fr> = offsets.iter().map(|o| o.pow([n as u64])).collect();
+        for (block, c) in blocks.iter_mut().zip(&cs) {
+            let c5 = c.pow([QUOTIENT_COSETS as u64]);
+            block.iter_mut().zip(&top).for_each(|(b, t)| *b -= c5 * t);
+        }
         let inv = vandermonde_inverse(&cs);
         let mut t = vec![Fr::zero(); QUOTIENT_COSETS * n];
         t.par_chunks_mut(n).zip(inv.par_iter()).for_each(|(tk, row)| {
@@ -367,9 +391,38 @@ impl<'a> Prover<'a> {
                 tk.iter_mut().zip(block).for_each(|(t, f)| *t += row[j] * f);
             }
         });
-        debug_assert!(t[quotient_len(n)..].iter().all(|c| c.is_zero()), "quotient degree");
-        t.truncate(quotient_len(n));
+        t.extend_from_slice(&top);
+        debug_assert_eq!(t.len(), quotient_len(n));
         Ok(t)
+    }
+
+    /// `t`'s coefficients of `X^(5n)` … `X^(5n + 7)`. `t·(Xⁿ − 1)` is the numerator `N`
+    /// and `t` stops below `6n`, so these are `N`'s coefficients of `X^(6n)` and up. Only
+    /// the permutation terms (degree `6n + 7`: `z` of degree `n + 2` times five wires of
+    /// degree `n + 1`) and the gate's `q_hash·w₀⁵` and `q_ecc·w₀…w₄` (degree `6n + 4`)
+    /// reach that high, and the top coefficients of a product depend only on the top
+    /// coefficients of its factors.
+    fn quotient_top(&self, wires: &[Vec<Fr>], z: &[Fr], ch: &Challenges) -> [Fr; QUOTIENT_TOP] {
+        type T = Top<QUOTIENT_TOP>;
+        let n = self.n;
+        let w: Vec<T> = wires.iter().map(|p| T::of(p, n + 1)).collect();
+        let gamma = T::constant(ch.gamma);
+        let (mut num, mut den) = (T::of(z, n + 2), T::of_shifted(z, n + 2, self.omega));
+        for (wj, sigma) in w.iter().zip(&self.pk.sigmas) {
+            // β·kⱼ·X sits far below the top (n ≥ 8), as does every constant.
+            num = num.mul(&wj.add(&gamma));
+            den = den.mul(&wj.add(&T::of(sigma, n - 1).scale(ch.beta)).add(&gamma));
+        }
+        let q = |s: usize| T::of(&self.pk.selectors[s], n - 1);
+        let fifth = w[0].mul(&w[0]).mul(&w[0]).mul(&w[0]).mul(&w[0]);
+        let product = w.iter().skip(1).fold(w[0], |acc, p| acc.mul(p));
+        let gate = q(SELECTOR_HASH).mul(&fifth).add(&q(SELECTOR_ECC).mul(&product));
+        let numerator = gate.add(&num.add(&den.scale(-Fr::one())).scale(ch.alpha));
+        debug_assert_eq!(numerator.deg, quotient_len(n) - 1 + n);
+        // c[i] is the coefficient of X^(6n + 7 − i) = t's of X^(5n + 7 − i).
+        let mut top = numerator.c;
+        top.reverse();
+        top
     }
 
     /// `r(X)`: selectors, `z`, `σ₄` and the quotient's pieces with the linearisation

@@ -459,7 +459,8 @@ fn malformed_verifying_keys_are_refused() {
 }
 
 /// The prover's MSMs and NTTs all go through the acceleration layer: 10 commitments in
-/// 4 calls, and 5 + 5 + 1 + 1 + 6·(|coset batch| + 1) transforms in 16 calls.
+/// 4 calls, and 5 + 5 + 1 + 1 + 5·(|coset batch| + 1) transforms in 14 calls; with the
+/// key's coset evaluations cached, the permutation polynomials' batch goes too.
 #[test]
 fn the_prover_runs_its_msms_and_ntts_on_the_layer() {
     use doppio_accel::Op;
@@ -474,9 +475,17 @@ fn the_prover_runs_its_msms_and_ntts_on_the_layer() {
     // Wires, the quotient's pieces and the openings in batches; z alone.
     assert_eq!(calls(Op::MsmBatchPrepared), 3);
     assert_eq!(calls(Op::Msm), 1);
-    // z, PI and the quotient's 6 interpolations alone; wires, σ and the 6 cosets in batches.
-    assert_eq!(calls(Op::Ntt), 8);
-    assert_eq!(calls(Op::NttBatch), 8);
+    // z, PI and the quotient's 5 interpolations alone; wires, σ and the 5 cosets in batches.
+    assert_eq!(calls(Op::Ntt), 7);
+    assert_eq!(calls(Op::NttBatch), 7);
+
+    pk.cache_coset_evaluations(&accel).unwrap();
+    let (ntt, batches) = (calls(Op::Ntt), calls(Op::NttBatch));
+    let cached = prove(&accel, &pk, &c, &mut rng(16)).unwrap();
+    verify(&vk, &c.public_inputs(), &cached).unwrap();
+    assert_eq!(calls(Op::Ntt) - ntt, 7);
+    // Wires and the 5 cosets' dynamic polynomials; σ's values come from the cache.
+    assert_eq!(calls(Op::NttBatch) - batches, 6);
 }
 
 proptest::proptest! {
