@@ -377,18 +377,47 @@ fn affine_sum(p: &G1Affine, q: Option<&G1Affine>, den_inv: &[u64; 4]) -> G1Affin
     G1Affine::new_unchecked(fq(x3), fq(y3))
 }
 
-/// Many MSMs over shared bases: across vectors when there are enough of them to keep the
-/// workers busy, otherwise one after another with parallel windows.
+/// Many MSMs over shared bases. Each vector's windows are independent jobs, and all
+/// the batch's jobs share the workers, so that five wire polynomials on two cores keep
+/// both busy to the end (one MSM per worker left one idle for the fifth). Vectors below
+/// [`BATCH_AFFINE_MIN`] points run whole, one job each.
 pub(crate) fn msm_batch(
     bases: &[G1Affine],
     scalars: &[&[Fr]],
     par: Parallelism,
 ) -> Vec<G1Projective> {
-    if scalars.len() >= 2 * par.workers() {
-        par.map(scalars.len(), |j| {
-            msm(&bases[..scalars[j].len()], scalars[j], Parallelism::Sequential)
-        })
-    } else {
-        scalars.iter().map(|s| msm(&bases[..s.len()], s, par)).collect()
+    let (small, large): (Vec<usize>, Vec<usize>) =
+        (0..scalars.len()).partition(|&j| scalars[j].len() < BATCH_AFFINE_MIN);
+    let mut out = vec![G1Projective::zero(); scalars.len()];
+    let sums = par.map(small.len(), |k| {
+        let s = scalars[small[k]];
+        msm(&bases[..s.len()], s, Parallelism::Sequential)
+    });
+    for (&j, sum) in small.iter().zip(sums) {
+        out[j] = sum;
     }
+    let digits: Vec<(usize, SignedDigits)> = large
+        .iter()
+        .map(|&j| {
+            let s = scalars[j];
+            let c = window_bits(s.len(), true);
+            (c, SignedDigits::new(&bases[..s.len()], s, c, par))
+        })
+        .collect();
+    let jobs: Vec<(usize, usize)> = digits
+        .iter()
+        .enumerate()
+        .flat_map(|(v, (_, d))| (0..d.windows).map(move |w| (v, w)))
+        .collect();
+    let window_sums = par.map(jobs.len(), |k| {
+        let (v, w) = jobs[k];
+        let (c, d) = &digits[v];
+        window_sum_batch_affine(bases, d.row(w), *c)
+    });
+    let mut next = window_sums.into_iter();
+    for (&j, (c, d)) in large.iter().zip(&digits) {
+        let sums: Vec<G1Projective> = next.by_ref().take(d.windows).collect();
+        out[j] = combine_windows(&sums, *c);
+    }
+    out
 }
