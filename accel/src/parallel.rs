@@ -32,6 +32,39 @@ impl Parallelism {
         }
     }
 
+    /// `f(&mut scratch, 0), …, f(&mut scratch, n-1)`, in order, with one `scratch` from
+    /// `init` per worker: each worker takes the next index until none is left, so uneven
+    /// jobs balance and a worker's buffers serve all its jobs instead of being allocated
+    /// (and page-faulted) once per job.
+    pub fn map_with<S, R: Send>(
+        self,
+        n: usize,
+        init: impl Fn() -> S + Sync,
+        f: impl Fn(&mut S, usize) -> R + Sync,
+    ) -> Vec<R> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let workers = self.workers().min(n);
+        if workers <= 1 {
+            let mut scratch = init();
+            return (0..n).map(|k| f(&mut scratch, k)).collect();
+        }
+        let next = AtomicUsize::new(0);
+        let done = self.map(workers, |_| {
+            let mut scratch = init();
+            let mut out = Vec::new();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= n {
+                    break out;
+                }
+                out.push((k, f(&mut scratch, k)));
+            }
+        });
+        let mut all: Vec<(usize, R)> = done.into_iter().flatten().collect();
+        all.sort_unstable_by_key(|(k, _)| *k);
+        all.into_iter().map(|(_, r)| r).collect()
+    }
+
     /// Runs both closures, in parallel where allowed.
     pub fn join<A: Send, B: Send>(
         self,

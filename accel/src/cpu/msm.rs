@@ -37,10 +37,10 @@ pub(crate) fn msm(bases: &[G1Affine], scalars: &[Fr], par: Parallelism) -> G1Pro
     let batch_affine = n >= BATCH_AFFINE_MIN;
     let c = window_bits(n, batch_affine);
     let digits = SignedDigits::new(bases, scalars, c, par);
-    let sums = par.map(digits.windows, |w| {
+    let sums = par.map_with(digits.windows, Scratch::default, |scratch, w| {
         let row = digits.row(w);
         if batch_affine {
-            window_sum_batch_affine(bases, row, c)
+            window_sum_batch_affine(scratch, bases, row, c)
         } else {
             window_sum_xyzz(bases, row, c)
         }
@@ -174,22 +174,36 @@ pub(crate) fn window_sum_xyzz(bases: &[G1Affine], digits: &[i32], c: usize) -> G
     total.into_projective()
 }
 
+/// Buffers of the batch-affine window sum, kept by a worker from window to window: a
+/// window of a large MSM sorts tens of megabytes of points, and fresh allocations of
+/// that size are fresh pages the kernel must fault in and zero every time.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    points: Vec<G1Affine>,
+    next: Vec<G1Affine>,
+    lens: Vec<u32>,
+    cursor: Vec<u32>,
+    jobs: Vec<(u32, u32)>,
+    inverses: Vec<[u64; 4]>,
+}
+
 /// One window with buckets reduced by batch-affine pairwise additions.
 pub(crate) fn window_sum_batch_affine(
+    scratch: &mut Scratch,
     bases: &[G1Affine],
     digits: &[i32],
     c: usize,
 ) -> G1Projective {
     let buckets = 1usize << (c - 1);
-    let (points, lens) = sort_into_buckets(buckets, |f| {
+    sort_into_buckets(scratch, buckets, |f| {
         for (p, &d) in bases.iter().zip(digits) {
             if d != 0 {
                 f(d.unsigned_abs() as usize - 1, p, d < 0);
             }
         }
     });
-    let (points, lens) = reduce_buckets(points, lens);
-    weighted_sum(&dense(&points, &lens))
+    reduce_buckets(scratch);
+    weighted_sum(&dense(&scratch.points, &scratch.lens))
 }
 
 /// Below this many buckets the weighted sum is a plain running sum.
@@ -208,7 +222,8 @@ fn weighted_sum(buckets: &[Option<&G1Affine>]) -> G1Projective {
     let s = nb.trailing_zeros().div_ceil(2);
     let (width, rows) = (1usize << s, (nb >> s) + 1);
     // Bucket space: row u ≥ 1 at u - 1, column v ≥ 1 at rows - 1 + v - 1.
-    let (points, lens) = sort_into_buckets(rows - 1 + width - 1, |f| {
+    let mut scratch = Scratch::default();
+    sort_into_buckets(&mut scratch, rows - 1 + width - 1, |f| {
         for (b, p) in buckets.iter().enumerate() {
             let Some(p) = p else { continue };
             let (u, v) = ((b + 1) >> s, (b + 1) & (width - 1));
@@ -220,8 +235,8 @@ fn weighted_sum(buckets: &[Option<&G1Affine>]) -> G1Projective {
             }
         }
     });
-    let (points, lens) = reduce_buckets(points, lens);
-    let sums = dense(&points, &lens);
+    reduce_buckets(&mut scratch);
+    let sums = dense(&scratch.points, &scratch.lens);
     let mut total = running_sum(sums[..rows - 1].iter().rev().copied());
     for _ in 0..s {
         total.double_in_place();
@@ -235,11 +250,10 @@ fn dense<'a>(points: &'a [G1Affine], lens: &[u32]) -> Vec<Option<&'a G1Affine>> 
     lens.iter().map(|&l| if l == 1 { next.next() } else { None }).collect()
 }
 
-/// Halves every bucket's list round by round until each holds at most one point.
-fn reduce_buckets(mut points: Vec<G1Affine>, mut lens: Vec<u32>) -> (Vec<G1Affine>, Vec<u32>) {
-    let mut next = Vec::with_capacity(points.len() / 2 + lens.len());
-    let mut jobs = Vec::with_capacity(points.len() / 2 + lens.len());
-    let mut scratch = Vec::with_capacity(INVERSION_BLOCK);
+/// Halves every bucket's list (`scratch.points` in `scratch.lens` runs) round by round
+/// until each holds at most one point.
+fn reduce_buckets(scratch: &mut Scratch) {
+    let Scratch { points, next, lens, jobs, inverses, .. } = scratch;
     while lens.iter().any(|&l| l > 1) {
         jobs.clear();
         let mut offset = 0u32;
@@ -254,34 +268,39 @@ fn reduce_buckets(mut points: Vec<G1Affine>, mut lens: Vec<u32>) -> (Vec<G1Affin
         }
         next.clear();
         next.resize(jobs.len(), G1Affine::identity());
-        add_pairs(&points, &jobs, &mut next, &mut scratch);
-        std::mem::swap(&mut points, &mut next);
+        add_pairs(points, jobs, next, inverses);
+        std::mem::swap(points, next);
     }
-    (points, lens)
 }
 
-/// Counting sort of points into `buckets` lists. `visit` calls its argument with
-/// `(bucket, point, negate)` for every item, the same way each time (it runs twice):
-/// sorted copies are written once and then read sequentially by every round, which
-/// measured faster than sorting indices and gathering the points at random.
+/// Counting sort of points into `buckets` lists, into `scratch.points` with the lists'
+/// lengths in `scratch.lens`. `visit` calls its argument with `(bucket, point, negate)`
+/// for every item, the same way each time (it runs twice): sorted copies are written
+/// once and then read sequentially by every round, which measured faster than sorting
+/// indices and gathering the points at random.
 fn sort_into_buckets(
+    scratch: &mut Scratch,
     buckets: usize,
     visit: impl Fn(&mut dyn FnMut(usize, &G1Affine, bool)),
-) -> (Vec<G1Affine>, Vec<u32>) {
-    let mut lens = vec![0u32; buckets];
+) {
+    let Scratch { points, lens, cursor, .. } = scratch;
+    lens.clear();
+    lens.resize(buckets, 0);
     visit(&mut |b, _, _| lens[b] += 1);
-    let mut cursor = Vec::with_capacity(buckets);
+    cursor.clear();
     let mut total = 0u32;
-    for &l in &lens {
+    for &l in lens.iter() {
         cursor.push(total);
         total += l;
     }
-    let mut points = vec![G1Affine::identity(); total as usize];
+    // Reused pages: only the slots of this window are rewritten (no fresh allocation
+    // to fault in), and every slot is written by exactly one item below.
+    points.clear();
+    points.resize(total as usize, G1Affine::identity());
     visit(&mut |b, p, negate| {
         points[cursor[b] as usize] = if negate { -*p } else { *p };
         cursor[b] += 1;
     });
-    (points, lens)
 }
 
 /// Marks a job that copies its first point unchanged.
@@ -409,10 +428,10 @@ pub(crate) fn msm_batch(
         .enumerate()
         .flat_map(|(v, (_, d))| (0..d.windows).map(move |w| (v, w)))
         .collect();
-    let window_sums = par.map(jobs.len(), |k| {
+    let window_sums = par.map_with(jobs.len(), Scratch::default, |scratch, k| {
         let (v, w) = jobs[k];
         let (c, d) = &digits[v];
-        window_sum_batch_affine(bases, d.row(w), *c)
+        window_sum_batch_affine(scratch, bases, d.row(w), *c)
     });
     let mut next = window_sums.into_iter();
     for (&j, (c, d)) in large.iter().zip(&digits) {
