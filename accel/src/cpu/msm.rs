@@ -1,12 +1,12 @@
 //! Pippenger MSM over BN254 G1 with signed-digit windows and batch-affine buckets.
 //!
-//! For each window, points are counting-sorted by bucket; every bucket's list is then
-//! halved round by round with affine additions whose denominators share one field
-//! inversion per block (about 5M + 1S per addition, against 8M + 2S for the XYZZ mixed
-//! addition arkworks uses). The weighted bucket sum `Σ (b+1)·B_b` is split into row and
-//! column sums so that it, too, is mostly batch-affine ([`weighted_sum`]). Below
-//! [`BATCH_AFFINE_MIN`] points, buckets accumulate directly in XYZZ form, where sorting
-//! would not pay.
+//! For each window, points stream into affine buckets: a bucket's first point waits in
+//! its slot, the next one is queued with it, and a full queue of pairs is added with
+//! one shared field inversion (about 5M + 1S per addition, against 8M + 2S for the XYZZ
+//! mixed addition arkworks uses), each sum going back into its bucket the same way.
+//! The weighted bucket sum `Σ (b+1)·B_b` is split into row and column sums so that it,
+//! too, is mostly batch-affine ([`weighted_sum`]). Below [`BATCH_AFFINE_MIN`] points,
+//! buckets accumulate directly in XYZZ form, where queueing would not pay.
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::{AdditiveGroup, AffineRepr};
@@ -22,8 +22,6 @@ use crate::{
 const SCALAR_BITS: usize = 254;
 /// Smallest MSM for which the batch-affine bucket method pays (measured in benches).
 pub(crate) const BATCH_AFFINE_MIN: usize = 1 << 8;
-/// Additions that share one inversion.
-const INVERSION_BLOCK: usize = 512;
 /// Relative cost of an XYZZ addition against a batch-affine one (used to pick windows).
 const XYZZ_COST: f64 = 1.7;
 
@@ -174,36 +172,30 @@ pub(crate) fn window_sum_xyzz(bases: &[G1Affine], digits: &[i32], c: usize) -> G
     total.into_projective()
 }
 
-/// Buffers of the batch-affine window sum, kept by a worker from window to window: a
-/// window of a large MSM sorts tens of megabytes of points, and fresh allocations of
-/// that size are fresh pages the kernel must fault in and zero every time.
+/// Buffers of the batch-affine window sum, kept by a worker from window to window.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    points: Vec<G1Affine>,
-    next: Vec<G1Affine>,
-    lens: Vec<u32>,
-    cursor: Vec<u32>,
-    jobs: Vec<(u32, u32)>,
-    inverses: Vec<[u64; 4]>,
+    buckets: AffineBuckets,
 }
 
-/// One window with buckets reduced by batch-affine pairwise additions.
+/// One window with buckets accumulated by batch-affine additions.
 pub(crate) fn window_sum_batch_affine(
     scratch: &mut Scratch,
     bases: &[G1Affine],
     digits: &[i32],
     c: usize,
 ) -> G1Projective {
-    let buckets = 1usize << (c - 1);
-    sort_into_buckets(scratch, buckets, |f| {
-        for (p, &d) in bases.iter().zip(digits) {
-            if d != 0 {
-                f(d.unsigned_abs() as usize - 1, p, d < 0);
-            }
+    let buckets = &mut scratch.buckets;
+    buckets.reset(1 << (c - 1));
+    for (p, &d) in bases.iter().zip(digits) {
+        match d.signum() {
+            1 => buckets.add(d as usize - 1, *p),
+            -1 => buckets.add(d.unsigned_abs() as usize - 1, -*p),
+            _ => {}
         }
-    });
-    reduce_buckets(scratch);
-    weighted_sum(&dense(&scratch.points, &scratch.lens))
+    }
+    buckets.finish();
+    weighted_sum(&buckets.sums())
 }
 
 /// Below this many buckets the weighted sum is a plain running sum.
@@ -222,21 +214,20 @@ fn weighted_sum(buckets: &[Option<&G1Affine>]) -> G1Projective {
     let s = nb.trailing_zeros().div_ceil(2);
     let (width, rows) = (1usize << s, (nb >> s) + 1);
     // Bucket space: row u ≥ 1 at u - 1, column v ≥ 1 at rows - 1 + v - 1.
-    let mut scratch = Scratch::default();
-    sort_into_buckets(&mut scratch, rows - 1 + width - 1, |f| {
-        for (b, p) in buckets.iter().enumerate() {
-            let Some(p) = p else { continue };
-            let (u, v) = ((b + 1) >> s, (b + 1) & (width - 1));
-            if u > 0 {
-                f(u - 1, p, false);
-            }
-            if v > 0 {
-                f(rows - 1 + v - 1, p, false);
-            }
+    let mut acc = AffineBuckets::default();
+    acc.reset(rows - 1 + width - 1);
+    for (b, p) in buckets.iter().enumerate() {
+        let Some(p) = p else { continue };
+        let (u, v) = ((b + 1) >> s, (b + 1) & (width - 1));
+        if u > 0 {
+            acc.add(u - 1, **p);
         }
-    });
-    reduce_buckets(&mut scratch);
-    let sums = dense(&scratch.points, &scratch.lens);
+        if v > 0 {
+            acc.add(rows - 1 + v - 1, **p);
+        }
+    }
+    acc.finish();
+    let sums = acc.sums();
     let mut total = running_sum(sums[..rows - 1].iter().rev().copied());
     for _ in 0..s {
         total.double_in_place();
@@ -244,67 +235,116 @@ fn weighted_sum(buckets: &[Option<&G1Affine>]) -> G1Projective {
     total + running_sum(sums[rows - 1..].iter().rev().copied())
 }
 
-/// Each bucket's single point (or none) after [`reduce_buckets`].
-fn dense<'a>(points: &'a [G1Affine], lens: &[u32]) -> Vec<Option<&'a G1Affine>> {
-    let mut next = points.iter();
-    lens.iter().map(|&l| if l == 1 { next.next() } else { None }).collect()
+/// Affine bucket sums built by streaming points in: the first point of a bucket waits
+/// in its slot, the next one leaves the slot empty and queues the pair, and a full
+/// queue is added with one shared inversion, each sum going back into its bucket the
+/// same way. Only the slots (`2^(c-1)` points, a few megabytes) are touched at random;
+/// points and pairs stream sequentially, where sorting every point of a window into
+/// bucket order first wrote tens of megabytes at random.
+#[derive(Default)]
+struct AffineBuckets {
+    slots: Vec<G1Affine>,
+    full: Vec<bool>,
+    queue: Vec<(u32, G1Affine, G1Affine)>,
+    sums: Vec<(u32, G1Affine)>,
+    products: Vec<[u64; 4]>,
 }
 
-/// Halves every bucket's list (`scratch.points` in `scratch.lens` runs) round by round
-/// until each holds at most one point.
-fn reduce_buckets(scratch: &mut Scratch) {
-    let Scratch { points, next, lens, jobs, inverses, .. } = scratch;
-    while lens.iter().any(|&l| l > 1) {
-        jobs.clear();
-        let mut offset = 0u32;
-        for len in lens.iter_mut() {
-            let l = *len;
-            jobs.extend((0..l / 2).map(|j| (offset + 2 * j, offset + 2 * j + 1)));
-            if l % 2 == 1 {
-                jobs.push((offset + l - 1, NO_POINT));
-            }
-            offset += l;
-            *len = l.div_ceil(2);
+/// Pairs added per shared inversion.
+const QUEUE: usize = 1024;
+
+impl AffineBuckets {
+    fn reset(&mut self, buckets: usize) {
+        self.slots.clear();
+        self.slots.resize(buckets, G1Affine::identity());
+        self.full.clear();
+        self.full.resize(buckets, false);
+        self.queue.clear();
+    }
+
+    /// Adds `p` to bucket `b`.
+    #[inline(always)]
+    fn add(&mut self, b: usize, p: G1Affine) {
+        self.place(b, p);
+        if self.queue.len() >= QUEUE {
+            self.add_queued();
         }
-        next.clear();
-        next.resize(jobs.len(), G1Affine::identity());
-        add_pairs(points, jobs, next, inverses);
-        std::mem::swap(points, next);
+    }
+
+    /// Puts `p` in bucket `b`'s slot, or queues it with the point waiting there.
+    #[inline(always)]
+    fn place(&mut self, b: usize, p: G1Affine) {
+        if p.is_zero() {
+            return;
+        }
+        if self.full[b] {
+            self.full[b] = false;
+            self.queue.push((b as u32, self.slots[b], p));
+        } else {
+            self.slots[b] = p;
+            self.full[b] = true;
+        }
+    }
+
+    /// Adds every queued pair; the sums go back to their buckets and may queue new
+    /// pairs, which wait for the next call.
+    fn add_queued(&mut self) {
+        let mut queue = std::mem::take(&mut self.queue);
+        add_pairs(&queue, &mut self.sums, &mut self.products);
+        queue.clear();
+        self.queue = queue;
+        for k in 0..self.sums.len() {
+            let (b, p) = self.sums[k];
+            self.place(b as usize, p);
+        }
+    }
+
+    /// Adds pairs until every bucket is one point or empty.
+    fn finish(&mut self) {
+        while !self.queue.is_empty() {
+            self.add_queued();
+        }
+    }
+
+    fn sums(&self) -> Vec<Option<&G1Affine>> {
+        self.slots.iter().zip(&self.full).map(|(p, &f)| f.then_some(p)).collect()
     }
 }
 
-/// Counting sort of points into `buckets` lists, into `scratch.points` with the lists'
-/// lengths in `scratch.lens`. `visit` calls its argument with `(bucket, point, negate)`
-/// for every item, the same way each time (it runs twice): sorted copies are written
-/// once and then read sequentially by every round, which measured faster than sorting
-/// indices and gathering the points at random.
-fn sort_into_buckets(
-    scratch: &mut Scratch,
-    buckets: usize,
-    visit: impl Fn(&mut dyn FnMut(usize, &G1Affine, bool)),
+/// `sums ← (bucket, p + q)` for every queued `(bucket, p, q)`, with one inversion.
+fn add_pairs(
+    pairs: &[(u32, G1Affine, G1Affine)],
+    sums: &mut Vec<(u32, G1Affine)>,
+    products: &mut Vec<[u64; 4]>,
 ) {
-    let Scratch { points, lens, cursor, .. } = scratch;
-    lens.clear();
-    lens.resize(buckets, 0);
-    visit(&mut |b, _, _| lens[b] += 1);
-    cursor.clear();
-    let mut total = 0u32;
-    for &l in lens.iter() {
-        cursor.push(total);
-        total += l;
+    sums.clear();
+    products.clear();
+    let mut acc = *fq_limbs(&Fq::one());
+    for (_, p, q) in pairs {
+        products.push(acc);
+        if let Some(den) = denominator(p, Some(q)) {
+            acc = mul::<FqMod>(&acc, &den);
+        }
     }
-    // Reused pages: only the slots of this window are rewritten (no fresh allocation
-    // to fault in), and every slot is written by exactly one item below.
-    points.clear();
-    points.resize(total as usize, G1Affine::identity());
-    visit(&mut |b, p, negate| {
-        points[cursor[b] as usize] = if negate { -*p } else { *p };
-        cursor[b] += 1;
-    });
+    // Every factor is non-zero: x-coordinates differ, and BN254 G1 has no point with y = 0.
+    let mut inv = *fq_limbs(&fq(acc).inverse().unwrap_or_else(Fq::zero));
+    sums.resize(pairs.len(), (0, G1Affine::identity()));
+    for (k, (b, p, q)) in pairs.iter().enumerate().rev() {
+        let sum = match denominator(p, Some(q)) {
+            Some(den) => {
+                let i = mul::<FqMod>(&inv, &products[k]);
+                inv = mul::<FqMod>(&inv, &den);
+                affine_sum(p, Some(q), &i)
+            }
+            None => match classify(p, Some(q)) {
+                Kind::CopySecond => *q,
+                Kind::Zero => G1Affine::identity(),
+                _ => *p,
+            },
+        };
+        sums[k] = (*b, sum);
+    }
 }
-
-/// Marks a job that copies its first point unchanged.
-const NO_POINT: u32 = u32::MAX;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -323,44 +363,6 @@ fn classify(p: &G1Affine, q: Option<&G1Affine>) -> Kind {
         Some(q) if p.x != q.x => Kind::Add,
         Some(q) if p.y == q.y => Kind::Double,
         Some(_) => Kind::Zero,
-    }
-}
-
-/// `out[k] = src[a_k] + src[b_k]` for every job, with one inversion per block.
-pub(crate) fn add_pairs(
-    src: &[G1Affine],
-    jobs: &[(u32, u32)],
-    out: &mut [G1Affine],
-    scratch: &mut Vec<[u64; 4]>,
-) {
-    let get = |i: u32| (i != NO_POINT).then(|| &src[i as usize]);
-    for (block, out) in jobs.chunks(INVERSION_BLOCK).zip(out.chunks_mut(INVERSION_BLOCK)) {
-        scratch.clear();
-        let mut acc = *fq_limbs(&Fq::one());
-        for &(a, b) in block {
-            scratch.push(acc);
-            let p = &src[a as usize];
-            if let Some(den) = denominator(p, get(b)) {
-                acc = mul::<FqMod>(&acc, &den);
-            }
-        }
-        // Every factor is non-zero: x-coordinates differ, and BN254 G1 has no point with y = 0.
-        let mut inv = *fq_limbs(&fq(acc).inverse().unwrap_or_else(Fq::zero));
-        for (k, &(a, b)) in block.iter().enumerate().rev() {
-            let (p, q) = (&src[a as usize], get(b));
-            out[k] = match denominator(p, q) {
-                Some(den) => {
-                    let i = mul::<FqMod>(&inv, &scratch[k]);
-                    inv = mul::<FqMod>(&inv, &den);
-                    affine_sum(p, q, &i)
-                }
-                None => match classify(p, q) {
-                    Kind::CopySecond => *q.unwrap_or(p),
-                    Kind::Zero => G1Affine::identity(),
-                    _ => *p,
-                },
-            };
-        }
     }
 }
 
