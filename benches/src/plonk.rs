@@ -71,31 +71,42 @@ fn best_ms(budget: Duration, mut prove: impl FnMut()) -> f64 {
     best
 }
 
-/// `plonk.prove` on the sample circuit of `2^log` rows (every selector class active).
-pub fn prove_row(
+/// `plonk.prove` on the sample circuit of `2^log` rows (every selector class active),
+/// then `plonk.prove.cached`: the same key after
+/// [`doppio_plonk::ProvingKey::cache_coset_evaluations`], as the state prover runs it.
+pub fn prove_rows(
     accel: &Accel,
     log: u32,
     budget: Duration,
     progress: &mut dyn FnMut(&str),
-) -> ProfileRow {
+) -> [ProfileRow; 2] {
     let c = sample::circuit(log);
     let srs = Srs::insecure_dev(doppio_plonk::srs_degree(c.domain_size()), 1);
     let (pk, _vk) = preprocess(&srs, &c, accel).expect("the sample circuit preprocesses");
     drop(srs);
     let mut rng = ChaCha20Rng::seed_from_u64(7);
-    let ms = best_ms(budget, || {
-        drop(prove(accel, &pk, &c, &mut rng).expect("the sample circuit proves"))
-    });
+    let mut time = || {
+        best_ms(budget, || {
+            drop(prove(accel, &pk, &c, &mut rng).expect("the sample circuit proves"))
+        })
+    };
+    let ms = time();
+    pk.cache_coset_evaluations(accel).expect("the key's coset evaluations");
+    let cached_ms = time();
     let rows = c.domain_size();
-    progress(&format!("plonk.prove 2^{log} rows ({} gates): {ms:.0} ms", c.num_gates()));
-    ProfileRow {
-        op: "plonk.prove".into(),
+    progress(&format!(
+        "plonk.prove 2^{log} rows ({} gates): {ms:.0} ms, {cached_ms:.0} ms with the coset cache",
+        c.num_gates()
+    ));
+    let row = |op: &str, ms| ProfileRow {
+        op: op.into(),
         size: rows,
         backend: accel.backend_for(Op::Msm, rows),
         ms,
         baseline: "jellyfish TurboPlonk, same rows, 2-core reference VM (not run here)".into(),
         baseline_ms: jellyfish_reference_ms(rows),
-    }
+    };
+    [row("plonk.prove", ms), row("plonk.prove.cached", cached_ms)]
 }
 
 /// `plonk.prove.light_client`: one state update signed by every entry of a full stake

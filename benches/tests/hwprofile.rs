@@ -31,6 +31,7 @@ fn quick_json_profile_covers_every_operation() {
         "vid.disperse",
         "vid.recover_payload",
         "plonk.prove",
+        "plonk.prove.cached",
         "plonk.prove.light_client",
     ] {
         assert!(ops.contains(want), "profile has no {want} row: {ops:?}");

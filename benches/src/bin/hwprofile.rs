@@ -24,7 +24,8 @@ struct Cli {
     quick: bool,
     /// Operations to run, comma-separated (default: all): accel operations, the
     /// end-to-end rows `qc.verify`, `bls.verify_votes`, `vid` for the `vid.*` rows and
-    /// `plonk` for the prover rows (`plonk.prove`, `plonk.prove.light_client`).
+    /// `plonk` for the prover rows (`plonk.prove`, `plonk.prove.cached`,
+    /// `plonk.prove.light_client`).
     #[arg(long, value_delimiter = ',', value_parser = parse_op)]
     ops: Vec<Selected>,
     /// Also write the output to this file.
@@ -51,7 +52,8 @@ enum Selected {
     Keys(&'static str),
     /// `vid.disperse`, `vid.verify_share`, `vid.recover_payload` at each payload size.
     Vid,
-    /// `plonk.prove` by rows and `plonk.prove.light_client` by stake-table capacity.
+    /// `plonk.prove` and `plonk.prove.cached` by rows and `plonk.prove.light_client` by
+    /// stake-table capacity.
     Plonk,
 }
 
@@ -132,7 +134,7 @@ fn run() -> anyhow::Result<()> {
             Selected::Plonk => {
                 let mut progress = |l: &str| eprintln!("{l}");
                 for log in plonk::prove_sizes(extent) {
-                    rows.push(report(plonk::prove_row(&accel, log, budget, &mut progress)));
+                    rows.extend(plonk::prove_rows(&accel, log, budget, &mut progress).map(report));
                 }
                 for capacity in plonk::light_client_capacities(extent) {
                     rows.push(report(plonk::light_client_row(
