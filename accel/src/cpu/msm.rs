@@ -1,9 +1,11 @@
 //! Pippenger MSM over BN254 G1 with signed-digit windows and batch-affine buckets.
 //!
-//! For each window, points stream into affine buckets: a bucket's first point waits in
-//! its slot, the next one is queued with it, and a full queue of pairs is added with
-//! one shared field inversion (about 5M + 1S per addition, against 8M + 2S for the XYZZ
-//! mixed addition arkworks uses), each sum going back into its bucket the same way.
+//! For each window of at least [`STREAM_MIN`] points, points stream into affine
+//! buckets: a bucket's first point waits in its slot, the next one is queued with it,
+//! and a full queue of pairs is added with one shared field inversion (about 5M + 1S per
+//! addition, against 8M + 2S for the XYZZ mixed addition arkworks uses), each sum going
+//! back into its bucket the same way. Smaller windows sort their points into bucket
+//! order and halve every bucket's list round by round with the same additions.
 //! The weighted bucket sum `Σ (b+1)·B_b` is split into row and column sums so that it,
 //! too, is mostly batch-affine ([`weighted_sum`]). Below [`BATCH_AFFINE_MIN`] points,
 //! buckets accumulate directly in XYZZ form, where queueing would not pay.
@@ -172,11 +174,22 @@ pub(crate) fn window_sum_xyzz(bases: &[G1Affine], digits: &[i32], c: usize) -> G
     total.into_projective()
 }
 
-/// Buffers of the batch-affine window sum, kept by a worker from window to window.
+/// Buffers of the batch-affine window sum, kept by a worker from window to window: a
+/// window of a large MSM handles tens of megabytes of points, and fresh allocations of
+/// that size are fresh pages the kernel must fault in and zero every time.
 #[derive(Default)]
 pub(crate) struct Scratch {
     buckets: AffineBuckets,
+    sorted: SortScratch,
 }
+
+/// From this many points a window streams its points into affine buckets
+/// ([`AffineBuckets`]); below, it sorts them into bucket order and halves each
+/// bucket's list round by round, whose sorted copy (under 2 MB) stays in cache. Against
+/// arkworks, alternating runs on a 2-vCPU EPYC measured the streamed buckets about 7%
+/// slower at 2^12 points, even at 2^14, and 5–15% faster at 2^18 and 2^20, where sorting
+/// writes tens of megabytes at random.
+const STREAM_MIN: usize = 1 << 15;
 
 /// One window with buckets accumulated by batch-affine additions.
 pub(crate) fn window_sum_batch_affine(
@@ -185,6 +198,18 @@ pub(crate) fn window_sum_batch_affine(
     digits: &[i32],
     c: usize,
 ) -> G1Projective {
+    if digits.len() < STREAM_MIN {
+        let sorted = &mut scratch.sorted;
+        sort_into_buckets(sorted, 1 << (c - 1), |f| {
+            for (p, &d) in bases.iter().zip(digits) {
+                if d != 0 {
+                    f(d.unsigned_abs() as usize - 1, p, d < 0);
+                }
+            }
+        });
+        reduce_buckets(sorted);
+        return weighted_sum(&dense(&sorted.points, &sorted.lens));
+    }
     let buckets = &mut scratch.buckets;
     buckets.reset(1 << (c - 1));
     for (p, &d) in bases.iter().zip(digits) {
@@ -235,6 +260,117 @@ fn weighted_sum(buckets: &[Option<&G1Affine>]) -> G1Projective {
     total + running_sum(sums[rows - 1..].iter().rev().copied())
 }
 
+/// Buffers of the sorted window sum.
+#[derive(Default)]
+struct SortScratch {
+    points: Vec<G1Affine>,
+    next: Vec<G1Affine>,
+    lens: Vec<u32>,
+    cursor: Vec<u32>,
+    jobs: Vec<(u32, u32)>,
+    inverses: Vec<[u64; 4]>,
+}
+
+/// Each bucket's single point (or none) after [`reduce_buckets`].
+fn dense<'a>(points: &'a [G1Affine], lens: &[u32]) -> Vec<Option<&'a G1Affine>> {
+    let mut next = points.iter();
+    lens.iter().map(|&l| if l == 1 { next.next() } else { None }).collect()
+}
+
+/// Halves every bucket's list (`scratch.points` in `scratch.lens` runs) round by round
+/// until each holds at most one point.
+fn reduce_buckets(scratch: &mut SortScratch) {
+    let SortScratch { points, next, lens, jobs, inverses, .. } = scratch;
+    while lens.iter().any(|&l| l > 1) {
+        jobs.clear();
+        let mut offset = 0u32;
+        for len in lens.iter_mut() {
+            let l = *len;
+            jobs.extend((0..l / 2).map(|j| (offset + 2 * j, offset + 2 * j + 1)));
+            if l % 2 == 1 {
+                jobs.push((offset + l - 1, NO_POINT));
+            }
+            offset += l;
+            *len = l.div_ceil(2);
+        }
+        next.clear();
+        next.resize(jobs.len(), G1Affine::identity());
+        add_index_pairs(points, jobs, next, inverses);
+        std::mem::swap(points, next);
+    }
+}
+
+/// Counting sort of points into `buckets` lists, into `scratch.points` with the lists'
+/// lengths in `scratch.lens`. `visit` calls its argument with `(bucket, point, negate)`
+/// for every item, the same way each time (it runs twice): sorted copies are written
+/// once and then read sequentially by every round, which measured faster than sorting
+/// indices and gathering the points at random.
+fn sort_into_buckets(
+    scratch: &mut SortScratch,
+    buckets: usize,
+    visit: impl Fn(&mut dyn FnMut(usize, &G1Affine, bool)),
+) {
+    let SortScratch { points, lens, cursor, .. } = scratch;
+    lens.clear();
+    lens.resize(buckets, 0);
+    visit(&mut |b, _, _| lens[b] += 1);
+    cursor.clear();
+    let mut total = 0u32;
+    for &l in lens.iter() {
+        cursor.push(total);
+        total += l;
+    }
+    // Reused pages: only the slots of this window are rewritten (no fresh allocation
+    // to fault in), and every slot is written by exactly one item below.
+    points.clear();
+    points.resize(total as usize, G1Affine::identity());
+    visit(&mut |b, p, negate| {
+        points[cursor[b] as usize] = if negate { -*p } else { *p };
+        cursor[b] += 1;
+    });
+}
+
+/// Marks a job that copies its first point unchanged.
+const NO_POINT: u32 = u32::MAX;
+
+/// `out[k] = src[a_k] + src[b_k]` for every job, with one inversion per block.
+fn add_index_pairs(
+    src: &[G1Affine],
+    jobs: &[(u32, u32)],
+    out: &mut [G1Affine],
+    scratch: &mut Vec<[u64; 4]>,
+) {
+    let get = |i: u32| (i != NO_POINT).then(|| &src[i as usize]);
+    for (block, out) in jobs.chunks(INVERSION_BLOCK).zip(out.chunks_mut(INVERSION_BLOCK)) {
+        scratch.clear();
+        let mut acc = *fq_limbs(&Fq::one());
+        for &(a, b) in block {
+            scratch.push(acc);
+            let p = &src[a as usize];
+            if let Some(den) = denominator(p, get(b)) {
+                acc = mul::<FqMod>(&acc, &den);
+            }
+        }
+        // Every factor is non-zero: x-coordinates differ, and BN254 G1 has no point with y = 0.
+        let mut inv = *fq_limbs(&fq(acc).inverse().unwrap_or_else(Fq::zero));
+        for (k, &(a, b)) in block.iter().enumerate().rev() {
+            let (p, q) = (&src[a as usize], get(b));
+            out[k] = match denominator(p, q) {
+                Some(den) => {
+                    let i = mul::<FqMod>(&inv, &scratch[k]);
+                    inv = mul::<FqMod>(&inv, &den);
+                    affine_sum(p, q, &i)
+                }
+                None => match classify(p, q) {
+                    Kind::CopySecond => *q.unwrap_or(p),
+                    Kind::Zero => G1Affine::identity(),
+                    _ => *p,
+                },
+            };
+        }
+    }
+}
+
 /// Affine bucket sums built by streaming points in: the first point of a bucket waits
 /// in its slot, the next one leaves the slot empty and queues the pair, and a full
 /// queue is added with one shared inversion, each sum going back into its bucket the
@@ -252,6 +388,8 @@ struct AffineBuckets {
 
 /// Pairs added per shared inversion.
 const QUEUE: usize = 1024;
+/// Additions of the sorted path that share one inversion.
+const INVERSION_BLOCK: usize = 512;
 
 impl AffineBuckets {
     fn reset(&mut self, buckets: usize) {

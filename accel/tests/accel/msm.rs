@@ -43,12 +43,34 @@ fn sizes_around_the_batch_affine_threshold_match_naive() {
 
 #[test]
 fn large_sizes_match_arkworks() {
-    for n in [1 << 12, 5000] {
+    // Below 2^15 points a window sorts its points; from 2^15 on it streams them.
+    for n in [1 << 12, 5000, 1 << 15] {
         let b = random_points(n, 11);
         let s = random_scalars(n, 12);
         let got = accel().msm(&b, &s).unwrap();
         assert_eq!(got.into_affine(), reference::arkworks_msm(&b, &s).into_affine(), "n = {n}");
     }
+}
+
+/// Streamed buckets (2^15 points and more) meet the same point twice in one bucket
+/// (a doubling) and a point and its negation (a cancellation) over and over.
+#[test]
+fn streamed_buckets_double_and_cancel() {
+    let n = (1 << 15) + 77;
+    let distinct = random_points(64, 13);
+    let scalars = random_scalars(128, 14);
+    let b: Vec<G1Affine> = (0..n)
+        .map(|i| if (i / 128) % 3 == 1 { -distinct[i % 64] } else { distinct[i % 64] })
+        .collect();
+    let s: Vec<Fr> = (0..n).map(|i| scalars[i % 128]).collect();
+    let got = accel().msm(&b, &s).unwrap();
+    assert_eq!(got.into_affine(), reference::arkworks_msm(&b, &s).into_affine());
+    // Every point cancelled by its negation: the sum is the identity.
+    let m = n - n % 2;
+    let pairs: Vec<G1Affine> =
+        (0..m).map(|i| if i % 2 == 0 { b[i / 2] } else { -b[i / 2] }).collect();
+    let same: Vec<Fr> = (0..m).map(|i| s[i / 2]).collect();
+    assert!(accel().msm(&pairs, &same).unwrap().is_zero());
 }
 
 #[test]
