@@ -187,8 +187,9 @@ pub(crate) struct Scratch {
 /// ([`AffineBuckets`]); below, it sorts them into bucket order and halves each
 /// bucket's list round by round, whose sorted copy (under 2 MB) stays in cache. Against
 /// arkworks, alternating runs on a 2-vCPU EPYC measured the streamed buckets about 7%
-/// slower at 2^12 points, even at 2^14, and 5–15% faster at 2^18 and 2^20, where sorting
-/// writes tens of megabytes at random.
+/// slower at 2^12 points, no better at 2^14 and 2^18 (within the runs' spread), and
+/// faster at 2^20 (1.86–2.03× against 1.61–1.92×), where sorting writes tens of
+/// megabytes at random.
 const STREAM_MIN: usize = 1 << 15;
 
 /// One window with buckets accumulated by batch-affine additions.
@@ -338,36 +339,51 @@ fn add_index_pairs(
     src: &[G1Affine],
     jobs: &[(u32, u32)],
     out: &mut [G1Affine],
-    scratch: &mut Vec<[u64; 4]>,
+    products: &mut Vec<[u64; 4]>,
 ) {
     let get = |i: u32| (i != NO_POINT).then(|| &src[i as usize]);
     for (block, out) in jobs.chunks(INVERSION_BLOCK).zip(out.chunks_mut(INVERSION_BLOCK)) {
-        scratch.clear();
-        let mut acc = *fq_limbs(&Fq::one());
-        for &(a, b) in block {
-            scratch.push(acc);
-            let p = &src[a as usize];
-            if let Some(den) = denominator(p, get(b)) {
-                acc = mul::<FqMod>(&acc, &den);
+        let pair = |k: usize| (&src[block[k].0 as usize], get(block[k].1));
+        add_batch(block.len(), pair, products, |k, sum| out[k] = sum);
+    }
+}
+
+/// The batch-affine addition both paths share: `emit(k, p_k + q_k)` for the `len` pairs
+/// `pair(k)` (`q_k` absent: `p_k` alone), their slopes' denominators inverted together
+/// with one field inversion (Montgomery's trick, the running products in `products`).
+#[inline(always)]
+fn add_batch<'a>(
+    len: usize,
+    pair: impl Fn(usize) -> (&'a G1Affine, Option<&'a G1Affine>),
+    products: &mut Vec<[u64; 4]>,
+    mut emit: impl FnMut(usize, G1Affine),
+) {
+    products.clear();
+    let mut acc = *fq_limbs(&Fq::one());
+    for k in 0..len {
+        products.push(acc);
+        let (p, q) = pair(k);
+        if let Some(den) = denominator(p, q) {
+            acc = mul::<FqMod>(&acc, &den);
+        }
+    }
+    // Every factor is non-zero: x-coordinates differ, and BN254 G1 has no point with y = 0.
+    let mut inv = *fq_limbs(&fq(acc).inverse().unwrap_or_else(Fq::zero));
+    for k in (0..len).rev() {
+        let (p, q) = pair(k);
+        let sum = match denominator(p, q) {
+            Some(den) => {
+                let i = mul::<FqMod>(&inv, &products[k]);
+                inv = mul::<FqMod>(&inv, &den);
+                affine_sum(p, q, &i)
             }
-        }
-        // Every factor is non-zero: x-coordinates differ, and BN254 G1 has no point with y = 0.
-        let mut inv = *fq_limbs(&fq(acc).inverse().unwrap_or_else(Fq::zero));
-        for (k, &(a, b)) in block.iter().enumerate().rev() {
-            let (p, q) = (&src[a as usize], get(b));
-            out[k] = match denominator(p, q) {
-                Some(den) => {
-                    let i = mul::<FqMod>(&inv, &scratch[k]);
-                    inv = mul::<FqMod>(&inv, &den);
-                    affine_sum(p, q, &i)
-                }
-                None => match classify(p, q) {
-                    Kind::CopySecond => *q.unwrap_or(p),
-                    Kind::Zero => G1Affine::identity(),
-                    _ => *p,
-                },
-            };
-        }
+            None => match classify(p, q) {
+                Kind::CopySecond => *q.unwrap_or(p),
+                Kind::Zero => G1Affine::identity(),
+                _ => *p,
+            },
+        };
+        emit(k, sum);
     }
 }
 
@@ -456,32 +472,9 @@ fn add_pairs(
     products: &mut Vec<[u64; 4]>,
 ) {
     sums.clear();
-    products.clear();
-    let mut acc = *fq_limbs(&Fq::one());
-    for (_, p, q) in pairs {
-        products.push(acc);
-        if let Some(den) = denominator(p, Some(q)) {
-            acc = mul::<FqMod>(&acc, &den);
-        }
-    }
-    // Every factor is non-zero: x-coordinates differ, and BN254 G1 has no point with y = 0.
-    let mut inv = *fq_limbs(&fq(acc).inverse().unwrap_or_else(Fq::zero));
     sums.resize(pairs.len(), (0, G1Affine::identity()));
-    for (k, (b, p, q)) in pairs.iter().enumerate().rev() {
-        let sum = match denominator(p, Some(q)) {
-            Some(den) => {
-                let i = mul::<FqMod>(&inv, &products[k]);
-                inv = mul::<FqMod>(&inv, &den);
-                affine_sum(p, Some(q), &i)
-            }
-            None => match classify(p, Some(q)) {
-                Kind::CopySecond => *q,
-                Kind::Zero => G1Affine::identity(),
-                _ => *p,
-            },
-        };
-        sums[k] = (*b, sum);
-    }
+    let pair = |k: usize| (&pairs[k].1, Some(&pairs[k].2));
+    add_batch(pairs.len(), pair, products, |k, sum| sums[k] = (pairs[k].0, sum));
 }
 
 #[derive(Clone, Copy)]
