@@ -200,12 +200,19 @@ impl ProvingKey {
             accel.ntt_batch(&mut refs, NttDirection::Forward, Coset::Offset(offset))?;
             cosets.push(bufs);
         }
-        let mut sigma_values = self.sigmas.clone();
-        let mut refs: Vec<&mut [Fr]> = sigma_values.iter_mut().map(|s| s.as_mut_slice()).collect();
-        accel.ntt_batch(&mut refs, NttDirection::Forward, Coset::None)?;
+        let sigma_values = self.sigma_values(accel)?;
         // A concurrent call may have won the race; its cache is identical.
         let _ = self.coset_cache.set(CosetCache { active, cosets, sigma_values });
         Ok(())
+    }
+
+    /// `σ₀ … σ₄` on the domain (what the permutation product reads), transformed from
+    /// the coefficients; [`ProvingKey::cache_coset_evaluations`] keeps them.
+    pub(crate) fn sigma_values(&self, accel: &Accel) -> Result<Vec<Vec<Fr>>, PlonkError> {
+        let mut values = self.sigmas.clone();
+        let mut refs: Vec<&mut [Fr]> = values.iter_mut().map(|s| s.as_mut_slice()).collect();
+        accel.ntt_batch(&mut refs, NttDirection::Forward, Coset::None)?;
+        Ok(values)
     }
 
     /// Checks the shape a deserialised key must have; returns `n`.

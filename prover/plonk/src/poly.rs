@@ -94,15 +94,13 @@ impl<const K: usize> Top<K> {
 
     /// `p(ω·X)`: coefficient `k` times `ωᵏ`.
     pub(crate) fn of_shifted(p: &[Fr], deg: usize, omega: Fr) -> Self {
-        let mut c: [Fr; K] = std::array::from_fn(|i| coefficient(p, deg, i));
+        let mut top = Top::of(p, deg);
         let mut power = omega.pow([deg.saturating_sub(K - 1) as u64]);
-        for i in (0..K).rev() {
-            if i <= deg {
-                c[i] *= power;
-                power *= omega;
-            }
+        for c in top.c.iter_mut().take(deg + 1).rev() {
+            *c *= power;
+            power *= omega;
         }
-        Top { deg, c }
+        top
     }
 
     /// The constant `a`.

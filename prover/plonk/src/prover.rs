@@ -290,13 +290,7 @@ impl<'a> Prover<'a> {
         let sigmas = match self.pk.coset_cache.get() {
             Some(cache) => &cache.sigma_values,
             None => {
-                let mut values = self.pk.sigmas.clone();
-                self.accel.ntt_batch(
-                    &mut as_muts(&mut values),
-                    NttDirection::Forward,
-                    Coset::None,
-                )?;
-                computed = values;
+                computed = self.pk.sigma_values(self.accel)?;
                 &computed
             }
         };
