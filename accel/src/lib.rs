@@ -64,15 +64,22 @@ pub mod kernels {
         cpu::ntt::ntt(points, direction, None, par)
     }
 
-    /// Forces the portable field arithmetic (`true`) or returns to run-time detection
-    /// (`false`), so tests and benches can compare the two paths. Process-wide.
+    /// Forces the portable field arithmetic (`true`: neither MULX/ADX nor the AVX-512
+    /// IFMA lanes) or returns to run-time detection (`false`), so tests and benches can
+    /// compare the paths. Process-wide.
     pub fn force_portable_field(portable: bool) {
-        crate::field::force_portable(portable)
+        crate::field::force_portable(portable);
+        cpu::ifma::force_off(portable);
     }
 
     /// Whether the MULX/ADX field multiplication is in use.
     pub fn field_uses_adx() -> bool {
         crate::field::has_adx()
+    }
+
+    /// Whether the MSM's batch-affine additions run on AVX-512 IFMA lanes.
+    pub fn msm_uses_ifma() -> bool {
+        cpu::ifma::available()
     }
 
     /// Number of signed-digit windows for a window width of `c` bits.

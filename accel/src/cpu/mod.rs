@@ -2,6 +2,7 @@
 
 pub(crate) mod bls;
 pub(crate) mod fixed;
+pub(crate) mod ifma;
 pub(crate) mod msm;
 pub(crate) mod ntt;
 pub(crate) mod xyzz;

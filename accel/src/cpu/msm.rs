@@ -348,15 +348,73 @@ fn add_index_pairs(
     }
 }
 
+/// Fewest pairs handed to the AVX-512 IFMA lanes.
+const IFMA_MIN: usize = 16;
+
 /// The batch-affine addition both paths share: `emit(k, p_k + q_k)` for the `len` pairs
 /// `pair(k)` (`q_k` absent: `p_k` alone), their slopes' denominators inverted together
 /// with one field inversion (Montgomery's trick, the running products in `products`).
+/// Where the CPU has AVX-512 IFMA, the plain additions (distinct x-coordinates, no
+/// identity) run eight at a time on its lanes ([`super::ifma`]) and only the rest
+/// (doublings, cancellations, copies) here.
 #[inline(always)]
 fn add_batch<'a>(
     len: usize,
     pair: impl Fn(usize) -> (&'a G1Affine, Option<&'a G1Affine>),
     products: &mut Vec<[u64; 4]>,
     mut emit: impl FnMut(usize, G1Affine),
+) {
+    #[cfg(target_arch = "x86_64")]
+    if len >= IFMA_MIN && super::ifma::available() {
+        return add_batch_ifma(len, pair, products, emit);
+    }
+    add_batch_scalar(len, pair, products, &mut emit)
+}
+
+/// [`add_batch`] with the plain additions on the IFMA lanes.
+#[cfg(target_arch = "x86_64")]
+fn add_batch_ifma<'a>(
+    len: usize,
+    pair: impl Fn(usize) -> (&'a G1Affine, Option<&'a G1Affine>),
+    products: &mut Vec<[u64; 4]>,
+    mut emit: impl FnMut(usize, G1Affine),
+) {
+    use std::cell::RefCell;
+    thread_local! {
+        static SCRATCH: RefCell<(Vec<u32>, Vec<u32>, super::ifma::Scratch)> =
+            RefCell::default();
+    }
+    SCRATCH.with_borrow_mut(|(plain, other, lanes)| {
+        plain.clear();
+        other.clear();
+        for k in 0..len {
+            let (p, q) = pair(k);
+            match classify(p, q) {
+                Kind::Add => plain.push(k as u32),
+                _ => other.push(k as u32),
+            }
+        }
+        let plain_pair = |i: usize| {
+            let (p, q) = pair(plain[i] as usize);
+            (p, q.unwrap_or(p))
+        };
+        let sink = |i: usize, sum: G1Affine| emit(plain[i] as usize, sum);
+        // SAFETY: `available()` checked AVX-512 F and IFMA; every pair is an addition
+        // of two points with distinct x-coordinates, neither the identity (`Kind::Add`).
+        unsafe { super::ifma::add_pairs(plain.len(), plain_pair, lanes, sink) };
+        add_batch_scalar(other.len(), |i| pair(other[i] as usize), products, &mut |i, sum| {
+            emit(other[i] as usize, sum)
+        });
+    });
+}
+
+/// [`add_batch`] on the scalar field arithmetic.
+#[inline(always)]
+fn add_batch_scalar<'a>(
+    len: usize,
+    pair: impl Fn(usize) -> (&'a G1Affine, Option<&'a G1Affine>),
+    products: &mut Vec<[u64; 4]>,
+    emit: &mut impl FnMut(usize, G1Affine),
 ) {
     products.clear();
     let mut acc = *fq_limbs(&Fq::one());

@@ -200,21 +200,28 @@ proptest! {
 
 #[test]
 fn portable_field_arithmetic_gives_the_same_msm_and_ntt() {
-    // The MULX/ADX path (where detected) and the portable path must agree bit for bit.
-    let n = 3000;
-    let b = random_points(n, 40);
-    let s = random_scalars(n, 41);
-    let fast = kernels::msm(&b, &s, Parallelism::Rayon);
+    // The MULX/ADX and AVX-512 IFMA paths (where detected) and the portable path must
+    // agree bit for bit: sorted windows (3,000 points) and streamed ones (2^15 + 5).
+    let sizes = [3000, (1 << 15) + 5];
+    let bases: Vec<_> = sizes.iter().map(|&n| random_points(n, 40 + n as u64)).collect();
+    let scalars: Vec<_> = sizes.iter().map(|&n| random_scalars(n, 41 + n as u64)).collect();
+    let msms = || -> Vec<_> {
+        bases.iter().zip(&scalars).map(|(b, s)| kernels::msm(b, s, Parallelism::Rayon)).collect()
+    };
+    let fast = msms();
     let mut v = random_scalars(1 << 14, 42);
     let mut w = v.clone();
     kernels::ntt(&mut v, doppio_accel::NttDirection::Forward, None, Parallelism::Rayon);
     kernels::force_portable_field(true);
-    let portable = kernels::msm(&b, &s, Parallelism::Rayon);
+    assert!(!kernels::msm_uses_ifma() && !kernels::field_uses_adx());
+    let portable = msms();
     kernels::ntt(&mut w, doppio_accel::NttDirection::Forward, None, Parallelism::Rayon);
     kernels::force_portable_field(false);
-    assert_eq!(fast.into_affine(), portable.into_affine());
     assert_eq!(v, w);
-    assert_eq!(fast.into_affine(), reference::arkworks_msm(&b, &s).into_affine());
+    for ((f, p), (b, s)) in fast.iter().zip(&portable).zip(bases.iter().zip(&scalars)) {
+        assert_eq!(f.into_affine(), p.into_affine(), "{} points", b.len());
+        assert_eq!(f.into_affine(), reference::arkworks_msm(b, s).into_affine());
+    }
 }
 
 fn check_prepared(bases: &[G1Affine], vecs: &[Vec<Fr>]) {

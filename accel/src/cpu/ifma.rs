@@ -1,0 +1,431 @@
+//! BN254 base-field arithmetic on eight values at once with AVX-512 IFMA, and the MSM's
+//! batch-affine additions on it.
+//!
+//! A value is five 52-bit limbs, one 512-bit register per limb holding that limb of
+//! eight values. `VPMADD52LUQ`/`VPMADD52HUQ` multiply eight pairs of 52-bit limbs and
+//! add the low or high 52 bits of the products to 64-bit accumulators, so a Montgomery
+//! product is 50 of each for the schoolbook product and the reduction, with carries
+//! left in the accumulators until the end. The reduction divides by `2^256` (four
+//! 52-bit steps and one of 48 bits), the same Montgomery factor as arkworks and
+//! [`crate::field`]: values move between the two forms by regrouping bits only.
+//! Every result is reduced to `[0, p)`, so the lanes agree bit for bit with the scalar
+//! arithmetic.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) use imp::*;
+
+/// Whether the CPU has AVX-512 F and IFMA (detected once) and
+/// `DOPPIO_ACCEL_PORTABLE` does not ask for the portable arithmetic.
+#[inline(always)]
+pub(crate) fn available() -> bool {
+    match MODE.load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => detect(),
+    }
+}
+
+/// 0: not yet detected, 1: IFMA lanes in use, 2: scalar arithmetic only.
+static MODE: AtomicU8 = AtomicU8::new(0);
+
+#[cold]
+fn detect() -> bool {
+    let forced_portable = std::env::var(crate::field::ENV_PORTABLE).is_ok_and(|v| v == "1");
+    #[cfg(target_arch = "x86_64")]
+    let cpu = std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512ifma");
+    #[cfg(not(target_arch = "x86_64"))]
+    let cpu = false;
+    let on = cpu && !forced_portable;
+    MODE.store(if on { 1 } else { 2 }, Ordering::Relaxed);
+    on
+}
+
+/// Turns the lanes off (`true`) or returns to detection (`false`); for tests and
+/// benches that compare the two paths.
+pub(crate) fn force_off(off: bool) {
+    MODE.store(if off { 2 } else { 0 }, Ordering::Relaxed);
+}
+
+#[cfg(target_arch = "x86_64")]
+mod imp {
+    use std::arch::x86_64::*;
+
+    use ark_bn254::{Fq, G1Affine};
+    use ark_ff::{Field, Zero};
+
+    use crate::field::{FqMod, Modulus, fq, fq_limbs};
+
+    const MASK52: u64 = (1 << 52) - 1;
+    const MASK48: u64 = (1 << 48) - 1;
+
+    /// Eight field elements, limb `j` of lane `l` in bits 64·l… of `self.0[j]`.
+    #[derive(Clone, Copy)]
+    pub(crate) struct V8([__m512i; 5]);
+
+    /// 52-bit limbs of the 4×64-bit `a`.
+    const fn limbs52(a: [u64; 4]) -> [u64; 5] {
+        [
+            a[0] & MASK52,
+            ((a[0] >> 52) | (a[1] << 12)) & MASK52,
+            ((a[1] >> 40) | (a[2] << 24)) & MASK52,
+            ((a[2] >> 28) | (a[3] << 36)) & MASK52,
+            a[3] >> 16,
+        ]
+    }
+
+    /// The modulus in 52-bit limbs.
+    fn p52<M: Modulus>() -> [u64; 5] {
+        const { limbs52(M::P) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn splat(x: u64) -> __m512i {
+        _mm512_set1_epi64(x as i64)
+    }
+
+    impl V8 {
+        /// Lanes from eight 4×64-bit values (arkworks' Montgomery limbs).
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        pub(crate) fn load(values: [&[u64; 4]; 8]) -> V8 {
+            let mut by_limb = [[0u64; 8]; 4];
+            for (l, v) in values.iter().enumerate() {
+                for j in 0..4 {
+                    by_limb[j][l] = v[j];
+                }
+            }
+            // SAFETY: each row is eight initialised u64s, 64 bytes; unaligned loads.
+            let a = by_limb.map(|row| unsafe { _mm512_loadu_epi64(row.as_ptr() as *const i64) });
+            let m = splat(MASK52);
+            V8([
+                _mm512_and_si512(a[0], m),
+                _mm512_and_si512(
+                    _mm512_or_si512(_mm512_srli_epi64(a[0], 52), _mm512_slli_epi64(a[1], 12)),
+                    m,
+                ),
+                _mm512_and_si512(
+                    _mm512_or_si512(_mm512_srli_epi64(a[1], 40), _mm512_slli_epi64(a[2], 24)),
+                    m,
+                ),
+                _mm512_and_si512(
+                    _mm512_or_si512(_mm512_srli_epi64(a[2], 28), _mm512_slli_epi64(a[3], 36)),
+                    m,
+                ),
+                _mm512_srli_epi64(a[3], 16),
+            ])
+        }
+
+        /// The eight values as 4×64-bit limbs.
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        pub(crate) fn store(self) -> [[u64; 4]; 8] {
+            let l = self.0;
+            let a = [
+                _mm512_or_si512(l[0], _mm512_slli_epi64(l[1], 52)),
+                _mm512_or_si512(_mm512_srli_epi64(l[1], 12), _mm512_slli_epi64(l[2], 40)),
+                _mm512_or_si512(_mm512_srli_epi64(l[2], 24), _mm512_slli_epi64(l[3], 28)),
+                _mm512_or_si512(_mm512_srli_epi64(l[3], 36), _mm512_slli_epi64(l[4], 16)),
+            ];
+            let mut by_limb = [[0u64; 8]; 4];
+            for (row, v) in by_limb.iter_mut().zip(a) {
+                // SAFETY: `row` is 64 writable bytes; unaligned store.
+                unsafe { _mm512_storeu_epi64(row.as_mut_ptr() as *mut i64, v) };
+            }
+            let mut out = [[0u64; 4]; 8];
+            for (l, o) in out.iter_mut().enumerate() {
+                for j in 0..4 {
+                    o[j] = by_limb[j][l];
+                }
+            }
+            out
+        }
+
+        /// Eight copies of one 4×64-bit value.
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        pub(crate) fn splat(value: &[u64; 4]) -> V8 {
+            V8(limbs52(*value).map(|x| splat(x)))
+        }
+    }
+
+    /// Propagates carries so that limbs 0…4 hold 52 bits (limb 5 takes the rest).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn normalize(t: &mut [__m512i; 6]) {
+        let m = splat(MASK52);
+        for j in 0..5 {
+            t[j + 1] = _mm512_add_epi64(t[j + 1], _mm512_srli_epi64(t[j], 52));
+            t[j] = _mm512_and_si512(t[j], m);
+        }
+    }
+
+    /// `x − y` limb by limb with the borrow propagated: the normalised difference
+    /// modulo `2^260` and the mask of the lanes where it is negative.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn sub_limbs(x: &[__m512i; 5], y: &[__m512i; 5]) -> ([__m512i; 5], __mmask8) {
+        let m = splat(MASK52);
+        let mut d = [_mm512_setzero_si512(); 5];
+        let mut borrow = _mm512_setzero_si512();
+        for ((d, x), y) in d.iter_mut().zip(x).zip(y) {
+            let v = _mm512_sub_epi64(_mm512_sub_epi64(*x, *y), borrow);
+            borrow = _mm512_srli_epi64(v, 63);
+            *d = _mm512_and_si512(v, m);
+        }
+        (d, _mm512_test_epi64_mask(borrow, borrow))
+    }
+
+    /// `x − p` where that is not negative, else `x` (limbs normalised, `x < 2p`).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn reduce_once<M: Modulus>(x: [__m512i; 5]) -> V8 {
+        let (d, below) = sub_limbs(&x, &p52::<M>().map(|v| splat(v)));
+        V8(std::array::from_fn(|j| _mm512_mask_blend_epi64(below, d[j], x[j])))
+    }
+
+    /// `a · b · 2^-256 mod p`, reduced (inputs reduced).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(crate) fn mul<M: Modulus>(a: &V8, b: &V8) -> V8 {
+        let (a, b) = (&a.0, &b.0);
+        let z = _mm512_setzero_si512();
+        let p = p52::<M>().map(|x| splat(x));
+        // `-p⁻¹ mod 2^52`.
+        let pinv = splat(M::INV & MASK52);
+        let mut t = [z; 6];
+        for (i, bi) in b.iter().enumerate() {
+            for j in 0..5 {
+                t[j] = _mm512_madd52lo_epu64(t[j], a[j], *bi);
+                t[j + 1] = _mm512_madd52hi_epu64(t[j + 1], a[j], *bi);
+            }
+            if i < 4 {
+                // One 52-bit reduction step: t + m·p ≡ 0 mod 2^52, then drop a limb.
+                let m = _mm512_madd52lo_epu64(z, t[0], pinv);
+                for j in 0..5 {
+                    t[j] = _mm512_madd52lo_epu64(t[j], m, p[j]);
+                    t[j + 1] = _mm512_madd52hi_epu64(t[j + 1], m, p[j]);
+                }
+                let carry = _mm512_srli_epi64(t[0], 52);
+                t = [_mm512_add_epi64(t[1], carry), t[2], t[3], t[4], t[5], z];
+            }
+        }
+        // The last 48 bits of the 256: t + m·p ≡ 0 mod 2^48, then shift right by 48.
+        normalize(&mut t);
+        let m = _mm512_and_si512(_mm512_madd52lo_epu64(z, t[0], pinv), splat(MASK48));
+        for j in 0..5 {
+            t[j] = _mm512_madd52lo_epu64(t[j], m, p[j]);
+            t[j + 1] = _mm512_madd52hi_epu64(t[j + 1], m, p[j]);
+        }
+        normalize(&mut t);
+        let mask = splat(MASK52);
+        let r = std::array::from_fn(|j| {
+            _mm512_and_si512(
+                _mm512_or_si512(_mm512_srli_epi64(t[j], 48), _mm512_slli_epi64(t[j + 1], 4)),
+                mask,
+            )
+        });
+        reduce_once::<M>(r)
+    }
+
+    /// `a − b mod p` (inputs reduced).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn sub<M: Modulus>(a: &V8, b: &V8) -> V8 {
+        let (d, negative) = sub_limbs(&a.0, &b.0);
+        // Negative lanes: add p back.
+        let e = add_limbs(&d, &p52::<M>().map(|v| splat(v)));
+        V8(std::array::from_fn(|j| _mm512_mask_blend_epi64(negative, d[j], e[j])))
+    }
+
+    /// `x + y` limb by limb with the carry propagated (normalised, modulo `2^260`).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn add_limbs(x: &[__m512i; 5], y: &[__m512i; 5]) -> [__m512i; 5] {
+        let m = splat(MASK52);
+        let mut e = [_mm512_setzero_si512(); 5];
+        let mut carry = _mm512_setzero_si512();
+        for ((e, x), y) in e.iter_mut().zip(x).zip(y) {
+            let v = _mm512_add_epi64(_mm512_add_epi64(*x, *y), carry);
+            carry = _mm512_srli_epi64(v, 52);
+            *e = _mm512_and_si512(v, m);
+        }
+        e
+    }
+
+    /// Buffers of [`add_pairs`], kept between calls.
+    #[derive(Default)]
+    pub(crate) struct Scratch {
+        dx: Vec<V8>,
+        prefix: Vec<V8>,
+    }
+
+    /// `emit(k, p_k + q_k)` for `len` pairs of points with distinct x-coordinates
+    /// (neither the identity), eight lanes at a time; the slopes' denominators of all
+    /// lanes share one field inversion.
+    ///
+    /// Callers must have checked [`super::available`].
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(crate) fn add_pairs<'a>(
+        len: usize,
+        pair: impl Fn(usize) -> (&'a G1Affine, &'a G1Affine),
+        scratch: &mut Scratch,
+        mut emit: impl FnMut(usize, G1Affine),
+    ) {
+        if len == 0 {
+            return;
+        }
+        let groups = len.div_ceil(8);
+        // Lanes past the end repeat the last pair, whose denominator is not zero.
+        // Coordinate `which` (0: x₁, 1: x₂, 2: y₁, 3: y₂) of group `g`'s lanes.
+        let coords = |g: usize, which: u8| {
+            let limbs = std::array::from_fn(|l| {
+                let (p, q) = pair((g * 8 + l).min(len - 1));
+                fq_limbs(match which {
+                    0 => &p.x,
+                    1 => &q.x,
+                    2 => &p.y,
+                    _ => &q.y,
+                })
+            });
+            V8::load(limbs)
+        };
+        let Scratch { dx, prefix } = scratch;
+        dx.clear();
+        prefix.clear();
+        let mut acc = V8::splat(fq_limbs(&Fq::from(1u64)));
+        for g in 0..groups {
+            let d = sub::<FqMod>(&coords(g, 1), &coords(g, 0));
+            prefix.push(acc);
+            acc = mul::<FqMod>(&acc, &d);
+            dx.push(d);
+        }
+        // Invert the eight lanes' products together.
+        let mut lanes: [Fq; 8] = acc.store().map(fq);
+        let mut running = Fq::from(1u64);
+        let mut before = [Fq::zero(); 8];
+        for (b, v) in before.iter_mut().zip(&lanes) {
+            *b = running;
+            running *= v;
+        }
+        // Non-zero: every factor is a difference of distinct x-coordinates.
+        let mut inv = running.inverse().unwrap_or_else(Fq::zero);
+        for l in (0..8).rev() {
+            let v = lanes[l];
+            lanes[l] = inv * before[l];
+            inv *= v;
+        }
+        let mut inv = V8::load(std::array::from_fn(|l| fq_limbs(&lanes[l])));
+        for g in (0..groups).rev() {
+            let den_inv = mul::<FqMod>(&inv, &prefix[g]);
+            inv = mul::<FqMod>(&inv, &dx[g]);
+            let (x1, x2, y1, y2) = (coords(g, 0), coords(g, 1), coords(g, 2), coords(g, 3));
+            let lambda = mul::<FqMod>(&sub::<FqMod>(&y2, &y1), &den_inv);
+            let x3 = sub::<FqMod>(&sub::<FqMod>(&mul::<FqMod>(&lambda, &lambda), &x1), &x2);
+            let y3 = sub::<FqMod>(&mul::<FqMod>(&lambda, &sub::<FqMod>(&x1, &x3)), &y1);
+            let (xs, ys) = (x3.store(), y3.store());
+            for l in 0..8.min(len - g * 8) {
+                emit(g * 8 + l, G1Affine::new_unchecked(fq(xs[l]), fq(ys[l])));
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use ark_ec::CurveGroup;
+        use ark_std::UniformRand;
+        use rand::SeedableRng;
+        use rand_chacha::ChaCha20Rng;
+
+        use ark_bn254::Fr;
+        use ark_ff::PrimeField;
+
+        use super::*;
+        use crate::field::{self, FrMod};
+
+        /// Montgomery limbs of zero, ±1, −2 and random values of `F`, and raw limbs
+        /// with one bit at a 52-bit limb boundary (all below `p`).
+        fn edge_values<F: PrimeField>(limbs_of: impl Fn(&F) -> [u64; 4]) -> Vec<[u64; 4]> {
+            let mut rng = ChaCha20Rng::seed_from_u64(1);
+            let mut v: Vec<F> = vec![F::zero(), F::one(), -F::one(), -F::from(2u64)];
+            v.extend((0..60).map(|_| F::rand(&mut rng)));
+            let mut limbs: Vec<[u64; 4]> = v.iter().map(&limbs_of).collect();
+            for shift in [51usize, 52, 103, 104, 155, 156, 207, 208, 252] {
+                let mut l = [0u64; 4];
+                l[shift / 64] = 1 << (shift % 64);
+                limbs.push(l);
+            }
+            limbs.extend([[u64::MAX >> 12, 0, 0, 0], [0, u64::MAX, u64::MAX, 0]]);
+            limbs.push(limbs_of(&-F::from(3u64)));
+            limbs.push(limbs_of(&F::from(u64::MAX)));
+            limbs.push(limbs_of(&-F::from(u64::MAX)));
+            limbs
+        }
+
+        fn check_field<M: Modulus, F: PrimeField>(
+            limbs_of: impl Fn(&F) -> [u64; 4],
+            of: impl Fn([u64; 4]) -> F,
+            scalar_mul: impl Fn(&[u64; 4], &[u64; 4]) -> [u64; 4],
+        ) {
+            let values = edge_values::<F>(limbs_of);
+            for a in values.chunks_exact(8) {
+                for b in values.chunks_exact(8) {
+                    let la: [&[u64; 4]; 8] = std::array::from_fn(|l| &a[l]);
+                    let lb: [&[u64; 4]; 8] = std::array::from_fn(|l| &b[l]);
+                    // SAFETY: the callers checked `available()`.
+                    let (prod, diff) = unsafe {
+                        let (va, vb) = (V8::load(la), V8::load(lb));
+                        (mul::<M>(&va, &vb).store(), sub::<M>(&va, &vb).store())
+                    };
+                    for l in 0..8 {
+                        let (x, y) = (of(a[l]), of(b[l]));
+                        assert_eq!(prod[l], scalar_mul(&a[l], &b[l]), "{x} · {y}");
+                        assert_eq!(of(prod[l]), x * y, "{x} · {y}");
+                        assert_eq!(of(diff[l]), x - y, "{x} − {y}");
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn lanes_match_the_scalar_field_arithmetic() {
+            if !super::super::available() {
+                eprintln!("no AVX-512 IFMA on this CPU: the lanes are not used here");
+                return;
+            }
+            check_field::<FqMod, Fq>(|x| *fq_limbs(x), fq, field::mul::<FqMod>);
+            check_field::<FrMod, Fr>(|x| x.0.0, field::fr, field::mul::<FrMod>);
+        }
+
+        #[test]
+        fn pairs_match_arkworks_additions() {
+            if !super::super::available() {
+                eprintln!("no AVX-512 IFMA on this CPU: the lanes are not used here");
+                return;
+            }
+            let mut rng = ChaCha20Rng::seed_from_u64(2);
+            for len in [1usize, 7, 8, 9, 100] {
+                let pts: Vec<(G1Affine, G1Affine)> = (0..len)
+                    .map(|_| {
+                        (
+                            ark_bn254::G1Projective::rand(&mut rng).into_affine(),
+                            ark_bn254::G1Projective::rand(&mut rng).into_affine(),
+                        )
+                    })
+                    .collect();
+                let mut got = vec![G1Affine::identity(); len];
+                let mut scratch = Scratch::default();
+                // SAFETY: `available()` checked the CPU features above.
+                unsafe {
+                    add_pairs(len, |k| (&pts[k].0, &pts[k].1), &mut scratch, |k, s| got[k] = s)
+                };
+                for (k, (p, q)) in pts.iter().enumerate() {
+                    assert_eq!(got[k], (*p + *q).into_affine(), "pair {k} of {len}");
+                }
+            }
+        }
+    }
+}
