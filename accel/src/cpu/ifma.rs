@@ -53,10 +53,10 @@ pub(crate) fn force_off(off: bool) {
 mod imp {
     use std::arch::x86_64::*;
 
-    use ark_bn254::{Fq, G1Affine};
+    use ark_bn254::{Fq, Fr, G1Affine};
     use ark_ff::{Field, Zero};
 
-    use crate::field::{FqMod, Modulus, fq, fq_limbs};
+    use crate::field::{FqMod, FrMod, Modulus, fq, fq_limbs, fr_limbs};
 
     const MASK52: u64 = (1 << 52) - 1;
     const MASK48: u64 = (1 << 48) - 1;
@@ -100,36 +100,14 @@ mod imp {
             }
             // SAFETY: each row is eight initialised u64s, 64 bytes; unaligned loads.
             let a = by_limb.map(|row| unsafe { _mm512_loadu_epi64(row.as_ptr() as *const i64) });
-            let m = splat(MASK52);
-            V8([
-                _mm512_and_si512(a[0], m),
-                _mm512_and_si512(
-                    _mm512_or_si512(_mm512_srli_epi64(a[0], 52), _mm512_slli_epi64(a[1], 12)),
-                    m,
-                ),
-                _mm512_and_si512(
-                    _mm512_or_si512(_mm512_srli_epi64(a[1], 40), _mm512_slli_epi64(a[2], 24)),
-                    m,
-                ),
-                _mm512_and_si512(
-                    _mm512_or_si512(_mm512_srli_epi64(a[2], 28), _mm512_slli_epi64(a[3], 36)),
-                    m,
-                ),
-                _mm512_srli_epi64(a[3], 16),
-            ])
+            from_limbs64(a)
         }
 
         /// The eight values as 4×64-bit limbs.
         #[inline]
         #[target_feature(enable = "avx512f")]
         pub(crate) fn store(self) -> [[u64; 4]; 8] {
-            let l = self.0;
-            let a = [
-                _mm512_or_si512(l[0], _mm512_slli_epi64(l[1], 52)),
-                _mm512_or_si512(_mm512_srli_epi64(l[1], 12), _mm512_slli_epi64(l[2], 40)),
-                _mm512_or_si512(_mm512_srli_epi64(l[2], 24), _mm512_slli_epi64(l[3], 28)),
-                _mm512_or_si512(_mm512_srli_epi64(l[3], 36), _mm512_slli_epi64(l[4], 16)),
-            ];
+            let a = to_limbs64(self);
             let mut by_limb = [[0u64; 8]; 4];
             for (row, v) in by_limb.iter_mut().zip(a) {
                 // SAFETY: `row` is 64 writable bytes; unaligned store.
@@ -150,6 +128,42 @@ mod imp {
         pub(crate) fn splat(value: &[u64; 4]) -> V8 {
             V8(limbs52(*value).map(|x| splat(x)))
         }
+    }
+
+    /// 64-bit limbs `a[j]` (limb j of eight values) regrouped into 52-bit ones.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn from_limbs64(a: [__m512i; 4]) -> V8 {
+        let m = splat(MASK52);
+        V8([
+            _mm512_and_si512(a[0], m),
+            _mm512_and_si512(
+                _mm512_or_si512(_mm512_srli_epi64(a[0], 52), _mm512_slli_epi64(a[1], 12)),
+                m,
+            ),
+            _mm512_and_si512(
+                _mm512_or_si512(_mm512_srli_epi64(a[1], 40), _mm512_slli_epi64(a[2], 24)),
+                m,
+            ),
+            _mm512_and_si512(
+                _mm512_or_si512(_mm512_srli_epi64(a[2], 28), _mm512_slli_epi64(a[3], 36)),
+                m,
+            ),
+            _mm512_srli_epi64(a[3], 16),
+        ])
+    }
+
+    /// 52-bit limbs regrouped into 64-bit ones (limb j of eight values in `[j]`).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn to_limbs64(v: V8) -> [__m512i; 4] {
+        let l = v.0;
+        [
+            _mm512_or_si512(l[0], _mm512_slli_epi64(l[1], 52)),
+            _mm512_or_si512(_mm512_srli_epi64(l[1], 12), _mm512_slli_epi64(l[2], 40)),
+            _mm512_or_si512(_mm512_srli_epi64(l[2], 24), _mm512_slli_epi64(l[3], 28)),
+            _mm512_or_si512(_mm512_srli_epi64(l[3], 36), _mm512_slli_epi64(l[4], 16)),
+        ]
     }
 
     /// Propagates carries so that limbs 0…4 hold 52 bits (limb 5 takes the rest).
@@ -241,6 +255,13 @@ mod imp {
         V8(std::array::from_fn(|j| _mm512_mask_blend_epi64(negative, d[j], e[j])))
     }
 
+    /// `a + b mod p` (inputs reduced).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn add<M: Modulus>(a: &V8, b: &V8) -> V8 {
+        reduce_once::<M>(add_limbs(&a.0, &b.0))
+    }
+
     /// `x + y` limb by limb with the carry propagated (normalised, modulo `2^260`).
     #[inline]
     #[target_feature(enable = "avx512f")]
@@ -254,6 +275,108 @@ mod imp {
             *e = _mm512_and_si512(v, m);
         }
         e
+    }
+
+    /// Whether `Fr` values lie in memory as their four Montgomery limbs, 32 bytes apart
+    /// (checked once: the NTT lanes load eight consecutive values as 256 bytes).
+    pub(crate) fn fr_is_packed() -> bool {
+        use std::sync::OnceLock;
+        static PACKED: OnceLock<bool> = OnceLock::new();
+        *PACKED.get_or_init(|| {
+            let v = [Fr::from(1u64), Fr::from(2u64)];
+            std::mem::size_of::<Fr>() == 32
+                && std::ptr::eq(fr_limbs(&v[0]).as_ptr(), v.as_ptr() as *const u64)
+                && std::ptr::eq(fr_limbs(&v[1]).as_ptr(), v[1..].as_ptr() as *const u64)
+        })
+    }
+
+    /// Eight consecutive values (`xs.len() >= 8`).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn load_fr(xs: &[Fr]) -> V8 {
+        assert!(xs.len() >= 8);
+        let ptr = xs.as_ptr() as *const i64;
+        // SAFETY: eight `Fr` are 256 readable bytes, laid out as limbs (`fr_is_packed`,
+        // checked by the callers); unaligned loads.
+        let r: [__m512i; 4] =
+            std::array::from_fn(|k| unsafe { _mm512_loadu_epi64(ptr.add(8 * k)) });
+        // Register k holds values 2k and 2k+1; limb j of the eight values.
+        let limbs: [__m512i; 4] = std::array::from_fn(|j| {
+            let j = j as i64;
+            let idx = _mm512_set_epi64(12 + j, 8 + j, 4 + j, j, 12 + j, 8 + j, 4 + j, j);
+            let lo = _mm512_permutex2var_epi64(r[0], idx, r[1]);
+            let hi = _mm512_permutex2var_epi64(r[2], idx, r[3]);
+            _mm512_mask_blend_epi64(0xF0, lo, hi)
+        });
+        from_limbs64(limbs)
+    }
+
+    /// Stores eight values into `xs[..8]`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn store_fr(v: V8, xs: &mut [Fr]) {
+        assert!(xs.len() >= 8);
+        let l = to_limbs64(v);
+        let ptr = xs.as_mut_ptr() as *mut i64;
+        for k in 0..4i64 {
+            let (a, b) = (2 * k, 2 * k + 1);
+            let idx = _mm512_set_epi64(9 + a, b, 0, 0, 8 + a, a, 0, 0);
+            let idx_lo = _mm512_set_epi64(0, 0, 8 + b, b, 0, 0, 8 + a, a);
+            let lo = _mm512_permutex2var_epi64(l[0], idx_lo, l[1]);
+            let hi = _mm512_permutex2var_epi64(l[2], idx, l[3]);
+            let r = _mm512_mask_blend_epi64(0xCC, lo, hi);
+            // SAFETY: as in `load_fr`, 64 writable bytes at value 2k.
+            unsafe { _mm512_storeu_epi64(ptr.add(8 * k as usize), r) };
+        }
+    }
+
+    /// `(lo[j], hi[j]) ← (lo[j] + hi[j], (lo[j] − hi[j])·w[j])` for the first
+    /// `8·⌊len/8⌋` indices; returns how many were done.
+    ///
+    /// Callers must have checked [`super::available`] and [`fr_is_packed`].
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(crate) fn butterflies_fr(lo: &mut [Fr], hi: &mut [Fr], w: &[Fr]) -> usize {
+        let n = lo.len().min(hi.len()).min(w.len()) / 8 * 8;
+        for j in (0..n).step_by(8) {
+            let (a, b) = (load_fr(&lo[j..]), load_fr(&hi[j..]));
+            let t = sub::<FrMod>(&a, &b);
+            store_fr(add::<FrMod>(&a, &b), &mut lo[j..]);
+            store_fr(mul::<FrMod>(&t, &load_fr(&w[j..])), &mut hi[j..]);
+        }
+        n
+    }
+
+    /// Two fused DIF layers over quadruples `(x0[j], x1[j], x2[j], x3[j])`, `j` from
+    /// `base` in the whole layer, for the first `8·⌊len/8⌋` indices: by `w[j]`,
+    /// `w[j + q]`, then `w[2j]` on both halves. Returns how many were done.
+    ///
+    /// Callers must have checked [`super::available`] and [`fr_is_packed`].
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(crate) fn radix4_fr(x: [&mut [Fr]; 4], w: &[Fr], base: usize, q: usize) -> usize {
+        let [x0, x1, x2, x3] = x;
+        let n = x0.len().min(x1.len()).min(x2.len()).min(x3.len()) / 8 * 8;
+        let bfly = |a: &mut V8, b: &mut V8, w: &V8| {
+            let t = sub::<FrMod>(a, b);
+            *a = add::<FrMod>(a, b);
+            *b = mul::<FrMod>(&t, w);
+        };
+        for j in (0..n).step_by(8) {
+            let g = base + j;
+            let mut a =
+                [load_fr(&x0[j..]), load_fr(&x1[j..]), load_fr(&x2[j..]), load_fr(&x3[j..])];
+            let w2 = V8::load(std::array::from_fn(|l| fr_limbs(&w[2 * (g + l)])));
+            let [a0, a1, a2, a3] = &mut a;
+            bfly(a0, a2, &load_fr(&w[g..]));
+            bfly(a1, a3, &load_fr(&w[g + q..]));
+            bfly(a0, a1, &w2);
+            bfly(a2, a3, &w2);
+            let [a0, a1, a2, a3] = a;
+            store_fr(a0, &mut x0[j..]);
+            store_fr(a1, &mut x1[j..]);
+            store_fr(a2, &mut x2[j..]);
+            store_fr(a3, &mut x3[j..]);
+        }
+        n
     }
 
     /// Buffers of [`add_pairs`], kept between calls.

@@ -38,6 +38,62 @@ pub(crate) trait NttElem: Copy + Send + Sync {
     fn butterfly_unit(a: &mut Self, b: &mut Self);
     /// `self ← self·s`.
     fn scale(&mut self, s: &Fr);
+    /// `butterfly(lo[j], hi[j], w[j])` for every `j`, `w[0]` being one when
+    /// `unit_first`.
+    #[inline(always)]
+    fn butterfly_row(lo: &mut [Self], hi: &mut [Self], w: &[Fr], unit_first: bool) {
+        butterfly_row_scalar(lo, hi, w, unit_first)
+    }
+    /// Two fused DIF layers on the quadruples `(x0[j], x1[j], x2[j], x3[j])`, `j` counted
+    /// from `base` in a layer of quarter `q` ([`radix4_layer`]).
+    #[inline(always)]
+    fn radix4_row(x: [&mut [Self]; 4], w: &[Fr], base: usize, q: usize) {
+        radix4_row_scalar(x, w, base, q)
+    }
+}
+
+fn butterfly_row_scalar<T: NttElem>(lo: &mut [T], hi: &mut [T], w: &[Fr], unit_first: bool) {
+    for (j, (a, b)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
+        if j == 0 && unit_first {
+            T::butterfly_unit(a, b);
+        } else {
+            T::butterfly(a, b, &w[j]);
+        }
+    }
+}
+
+fn radix4_row_scalar<T: NttElem>(x: [&mut [T]; 4], w: &[Fr], base: usize, q: usize) {
+    let [x0, x1, x2, x3] = x;
+    for (j, (((a0, a1), a2), a3)) in
+        x0.iter_mut().zip(x1.iter_mut()).zip(x2.iter_mut()).zip(x3.iter_mut()).enumerate()
+    {
+        let j = base + j;
+        // Layer n/2: (j, j+2q) by ω_n^j and (j+q, j+3q) by ω_n^(j+q).
+        if j == 0 {
+            T::butterfly_unit(a0, a2);
+        } else {
+            T::butterfly(a0, a2, &w[j]);
+        }
+        T::butterfly(a1, a3, &w[j + q]);
+        // Layer n/4 on both halves: (j, j+q) by ω_(n/2)^j = ω_n^(2j).
+        if j == 0 {
+            T::butterfly_unit(a0, a1);
+            T::butterfly_unit(a2, a3);
+        } else {
+            let w2 = &w[2 * j];
+            T::butterfly(a0, a1, w2);
+            T::butterfly(a2, a3, w2);
+        }
+    }
+}
+
+/// Whether field NTTs run on the AVX-512 IFMA lanes ([`super::ifma`]).
+#[inline(always)]
+fn fr_lanes() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return super::ifma::available() && super::ifma::fr_is_packed();
+    #[cfg(not(target_arch = "x86_64"))]
+    false
 }
 
 impl NttElem for Fr {
@@ -59,6 +115,34 @@ impl NttElem for Fr {
     #[inline(always)]
     fn scale(&mut self, s: &Fr) {
         *self *= s;
+    }
+    /// Eight butterflies at a time on the IFMA lanes where the CPU has them (a twiddle
+    /// of one multiplies exactly, so the unit first twiddle needs no special case).
+    #[inline(always)]
+    fn butterfly_row(lo: &mut [Self], hi: &mut [Self], w: &[Fr], unit_first: bool) {
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if fr_lanes() {
+            // SAFETY: `fr_lanes` checked AVX-512 F and IFMA and the `Fr` layout.
+            done = unsafe { super::ifma::butterflies_fr(lo, hi, w) };
+        }
+        butterfly_row_scalar(&mut lo[done..], &mut hi[done..], &w[done..], unit_first && done == 0)
+    }
+    #[inline(always)]
+    fn radix4_row(x: [&mut [Self]; 4], w: &[Fr], base: usize, q: usize) {
+        let mut done = 0;
+        let [x0, x1, x2, x3] = x;
+        #[cfg(target_arch = "x86_64")]
+        if fr_lanes() {
+            // SAFETY: as in `butterfly_row`.
+            done = unsafe { super::ifma::radix4_fr([x0, x1, x2, x3], w, base, q) };
+        }
+        radix4_row_scalar(
+            [&mut x0[done..], &mut x1[done..], &mut x2[done..], &mut x3[done..]],
+            w,
+            base + done,
+            q,
+        )
     }
 }
 
@@ -236,14 +320,7 @@ fn radix2_layer<T: NttElem>(x: &mut [T], w: &[Fr], par: Parallelism) {
     let chunk = par.chunk_len(h, 2 * T::GRAIN);
     par.zip_chunks2(lo, hi, chunk, |k, lo, hi| {
         let base = k * chunk;
-        for (j, (a, b)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-            let j = base + j;
-            if j == 0 {
-                T::butterfly_unit(a, b);
-            } else {
-                T::butterfly(a, b, &w[j]);
-            }
-        }
+        T::butterfly_row(lo, hi, &w[base..], base == 0);
     });
 }
 
@@ -256,28 +333,7 @@ fn radix4_layer<T: NttElem>(x: &mut [T], w: &[Fr], par: Parallelism) {
     let (x2, x3) = x23.split_at_mut(q);
     let chunk = par.chunk_len(q, T::GRAIN);
     par.zip_chunks4(x0, x1, x2, x3, chunk, |k, x0, x1, x2, x3| {
-        let base = k * chunk;
-        for (j, (((a0, a1), a2), a3)) in
-            x0.iter_mut().zip(x1.iter_mut()).zip(x2.iter_mut()).zip(x3.iter_mut()).enumerate()
-        {
-            let j = base + j;
-            // Layer n/2: (j, j+2q) by ω_n^j and (j+q, j+3q) by ω_n^(j+q).
-            if j == 0 {
-                T::butterfly_unit(a0, a2);
-            } else {
-                T::butterfly(a0, a2, &w[j]);
-            }
-            T::butterfly(a1, a3, &w[j + q]);
-            // Layer n/4 on both halves: (j, j+q) by ω_(n/2)^j = ω_n^(2j).
-            if j == 0 {
-                T::butterfly_unit(a0, a1);
-                T::butterfly_unit(a2, a3);
-            } else {
-                let w2 = &w[2 * j];
-                T::butterfly(a0, a1, w2);
-                T::butterfly(a2, a3, w2);
-            }
-        }
+        T::radix4_row([x0, x1, x2, x3], w, k * chunk, q);
     });
 }
 
@@ -288,10 +344,7 @@ fn dif_block<T: NttElem>(x: &mut [T], tw: &Twiddles) {
         let w = tw.for_size(2 * h);
         for block in x.chunks_exact_mut(2 * h) {
             let (lo, hi) = block.split_at_mut(h);
-            T::butterfly_unit(&mut lo[0], &mut hi[0]);
-            for j in 1..h {
-                T::butterfly(&mut lo[j], &mut hi[j], &w[j]);
-            }
+            T::butterfly_row(lo, hi, w, true);
         }
         h /= 2;
     }
