@@ -346,6 +346,29 @@ mod imp {
         n
     }
 
+    /// `values[i] ← values[i]·x·gⁱ` for the first `8·⌊len/8⌋` values; returns how many
+    /// were done.
+    ///
+    /// Callers must have checked [`super::available`] and [`fr_is_packed`].
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub(crate) fn scale_powers_fr(values: &mut [Fr], x: Fr, g: Fr) -> usize {
+        let n = values.len() / 8 * 8;
+        if n == 0 {
+            return 0;
+        }
+        let mut first = [x; 8];
+        for l in 1..8 {
+            first[l] = first[l - 1] * g;
+        }
+        let mut xs = V8::load(std::array::from_fn(|l| fr_limbs(&first[l])));
+        let step = V8::splat(fr_limbs(&g.pow([8])));
+        for j in (0..n).step_by(8) {
+            store_fr(mul::<FrMod>(&load_fr(&values[j..]), &xs), &mut values[j..]);
+            xs = mul::<FrMod>(&xs, &step);
+        }
+        n
+    }
+
     /// Two fused DIF layers over quadruples `(x0[j], x1[j], x2[j], x3[j])`, `j` from
     /// `base` in the whole layer, for the first `8·⌊len/8⌋` indices: by `w[j]`,
     /// `w[j + q]`, then `w[2j]` on both halves. Returns how many were done.

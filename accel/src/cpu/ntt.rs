@@ -44,11 +44,23 @@ pub(crate) trait NttElem: Copy + Send + Sync {
     fn butterfly_row(lo: &mut [Self], hi: &mut [Self], w: &[Fr], unit_first: bool) {
         butterfly_row_scalar(lo, hi, w, unit_first)
     }
+    /// `values[i] ← values[i]·x·gⁱ`.
+    #[inline(always)]
+    fn scale_powers(values: &mut [Self], x: Fr, g: Fr) {
+        scale_powers_scalar(values, x, g)
+    }
     /// Two fused DIF layers on the quadruples `(x0[j], x1[j], x2[j], x3[j])`, `j` counted
     /// from `base` in a layer of quarter `q` ([`radix4_layer`]).
     #[inline(always)]
     fn radix4_row(x: [&mut [Self]; 4], w: &[Fr], base: usize, q: usize) {
         radix4_row_scalar(x, w, base, q)
+    }
+}
+
+fn scale_powers_scalar<T: NttElem>(values: &mut [T], mut x: Fr, g: Fr) {
+    for v in values {
+        v.scale(&x);
+        x *= g;
     }
 }
 
@@ -127,6 +139,16 @@ impl NttElem for Fr {
             done = unsafe { super::ifma::butterflies_fr(lo, hi, w) };
         }
         butterfly_row_scalar(&mut lo[done..], &mut hi[done..], &w[done..], unit_first && done == 0)
+    }
+    #[inline(always)]
+    fn scale_powers(values: &mut [Self], x: Fr, g: Fr) {
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if fr_lanes() {
+            // SAFETY: as in `butterfly_row`.
+            done = unsafe { super::ifma::scale_powers_fr(values, x, g) };
+        }
+        scale_powers_scalar(&mut values[done..], x * g.pow([done as u64]), g)
     }
     #[inline(always)]
     fn radix4_row(x: [&mut [Self]; 4], w: &[Fr], base: usize, q: usize) {
@@ -264,11 +286,7 @@ pub(crate) fn ntt<T: NttElem>(
 fn distribute_powers<T: NttElem>(values: &mut [T], start: Fr, g: Fr, par: Parallelism) {
     let chunk = par.chunk_len(values.len(), 8 * T::GRAIN);
     par.for_each_chunk(values, chunk, |k, c| {
-        let mut x = start * g.pow([(k * chunk) as u64]);
-        for v in c {
-            v.scale(&x);
-            x *= g;
-        }
+        T::scale_powers(c, start * g.pow([(k * chunk) as u64]), g)
     });
 }
 
