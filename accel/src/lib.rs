@@ -38,6 +38,116 @@ pub fn cpu_features() -> Vec<&'static str> {
     out
 }
 
+/// Eight BN254 scalar-field values at a time on the CPU's AVX-512 IFMA lanes, for
+/// element-wise work outside the accelerated operations (a Plonk quotient's gate
+/// evaluation). [`FrLanes::detect`] gives a handle only where the CPU has them; every
+/// result equals the scalar field arithmetic's, lane by lane.
+pub mod lanes {
+    use ark_bn254::Fr;
+
+    #[cfg(target_arch = "x86_64")]
+    use crate::cpu::ifma;
+
+    /// Proof that the lanes are available (AVX-512 F and IFMA, `Fr` packed as limbs).
+    #[derive(Clone, Copy, Debug)]
+    pub struct FrLanes(Token);
+
+    /// Eight field elements in the lanes' form.
+    #[derive(Clone, Copy)]
+    pub struct Fr8(Repr);
+
+    #[cfg(target_arch = "x86_64")]
+    type Token = ();
+    #[cfg(target_arch = "x86_64")]
+    type Repr = ifma::V8;
+    #[cfg(not(target_arch = "x86_64"))]
+    type Token = std::convert::Infallible;
+    #[cfg(not(target_arch = "x86_64"))]
+    type Repr = std::convert::Infallible;
+
+    #[cfg(target_arch = "x86_64")]
+    impl FrLanes {
+        /// The lanes, where this CPU has them (and `DOPPIO_ACCEL_PORTABLE` is not `1`).
+        pub fn detect() -> Option<FrLanes> {
+            (ifma::available() && ifma::fr_is_packed()).then_some(FrLanes(()))
+        }
+
+        /// `xs[0..8]`; panics if `xs` is shorter.
+        #[inline]
+        pub fn load(self, xs: &[Fr]) -> Fr8 {
+            // SAFETY: `self` exists only where `detect` found the features and layout.
+            Fr8(unsafe { ifma::load_fr(xs) })
+        }
+
+        /// Writes the eight values to `out[0..8]`; panics if `out` is shorter.
+        #[inline]
+        pub fn store(self, v: Fr8, out: &mut [Fr]) {
+            // SAFETY: as in `load`.
+            unsafe { ifma::store_fr(v.0, out) }
+        }
+
+        /// Eight copies of `x`.
+        #[inline]
+        pub fn splat(self, x: Fr) -> Fr8 {
+            // SAFETY: as in `load`.
+            Fr8(unsafe { ifma::V8::splat(&x.0.0) })
+        }
+
+        /// `a · b`, lane by lane.
+        #[inline]
+        pub fn mul(self, a: Fr8, b: Fr8) -> Fr8 {
+            // SAFETY: as in `load`.
+            Fr8(unsafe { ifma::mul::<crate::field::FrMod>(&a.0, &b.0) })
+        }
+
+        /// `a + b`, lane by lane.
+        #[inline]
+        pub fn add(self, a: Fr8, b: Fr8) -> Fr8 {
+            // SAFETY: as in `load`.
+            Fr8(unsafe { ifma::add::<crate::field::FrMod>(&a.0, &b.0) })
+        }
+
+        /// `a − b`, lane by lane.
+        #[inline]
+        pub fn sub(self, a: Fr8, b: Fr8) -> Fr8 {
+            // SAFETY: as in `load`.
+            Fr8(unsafe { ifma::sub::<crate::field::FrMod>(&a.0, &b.0) })
+        }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    impl FrLanes {
+        /// The lanes exist only on x86-64.
+        pub fn detect() -> Option<FrLanes> {
+            None
+        }
+        /// See the x86-64 build.
+        pub fn load(self, _: &[Fr]) -> Fr8 {
+            match self.0 {}
+        }
+        /// See the x86-64 build.
+        pub fn store(self, _: Fr8, _: &mut [Fr]) {
+            match self.0 {}
+        }
+        /// See the x86-64 build.
+        pub fn splat(self, _: Fr) -> Fr8 {
+            match self.0 {}
+        }
+        /// See the x86-64 build.
+        pub fn mul(self, _: Fr8, _: Fr8) -> Fr8 {
+            match self.0 {}
+        }
+        /// See the x86-64 build.
+        pub fn add(self, _: Fr8, _: Fr8) -> Fr8 {
+            match self.0 {}
+        }
+        /// See the x86-64 build.
+        pub fn sub(self, _: Fr8, _: Fr8) -> Fr8 {
+            match self.0 {}
+        }
+    }
+}
+
 /// Kernels exposed for tests and benches that compare fast paths with portable ones.
 pub mod kernels {
     use ark_bn254::{Fr, G1Affine, G1Projective};

@@ -293,7 +293,7 @@ mod imp {
     /// Eight consecutive values (`xs.len() >= 8`).
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn load_fr(xs: &[Fr]) -> V8 {
+    pub(crate) fn load_fr(xs: &[Fr]) -> V8 {
         assert!(xs.len() >= 8);
         let ptr = xs.as_ptr() as *const i64;
         // SAFETY: eight `Fr` are 256 readable bytes, laid out as limbs (`fr_is_packed`,
@@ -314,7 +314,7 @@ mod imp {
     /// Stores eight values into `xs[..8]`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn store_fr(v: V8, xs: &mut [Fr]) {
+    pub(crate) fn store_fr(v: V8, xs: &mut [Fr]) {
         assert!(xs.len() >= 8);
         let l = to_limbs64(v);
         let ptr = xs.as_mut_ptr() as *mut i64;
