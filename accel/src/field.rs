@@ -123,36 +123,62 @@ pub(crate) fn mul<M: Modulus>(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
 /// Environment variable that forces the portable field arithmetic when set to `1`.
 pub(crate) const ENV_PORTABLE: &str = "DOPPIO_ACCEL_PORTABLE";
 
-/// 0: not yet detected, 1: MULX/ADX in use, 2: portable.
-static MODE: AtomicU8 = AtomicU8::new(0);
+/// A CPU-specific path chosen once at run time: on where `detect` finds the CPU
+/// features and `DOPPIO_ACCEL_PORTABLE` is not `1`; tests and benches can force it off.
+pub(crate) struct CpuPath {
+    /// 0: not yet detected, 1: in use, 2: off.
+    mode: AtomicU8,
+    detect: fn() -> bool,
+}
+
+impl CpuPath {
+    pub(crate) const fn new(detect: fn() -> bool) -> Self {
+        CpuPath { mode: AtomicU8::new(0), detect }
+    }
+
+    /// Whether the path is in use (detected once, then cached).
+    #[inline(always)]
+    pub(crate) fn on(&self) -> bool {
+        match self.mode.load(Ordering::Relaxed) {
+            1 => true,
+            2 => false,
+            _ => self.init(),
+        }
+    }
+
+    #[cold]
+    fn init(&self) -> bool {
+        let forced_portable = std::env::var(ENV_PORTABLE).is_ok_and(|v| v == "1");
+        let on = (self.detect)() && !forced_portable;
+        self.mode.store(if on { 1 } else { 2 }, Ordering::Relaxed);
+        on
+    }
+
+    /// Forces the path off (`true`) or returns to detection (`false`).
+    pub(crate) fn force_off(&self, off: bool) {
+        self.mode.store(if off { 2 } else { 0 }, Ordering::Relaxed);
+    }
+}
+
+/// The MULX/ADX multiplication.
+static ADX: CpuPath = CpuPath::new(|| {
+    #[cfg(target_arch = "x86_64")]
+    return std::arch::is_x86_feature_detected!("adx")
+        && std::arch::is_x86_feature_detected!("bmi2");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+});
 
 /// Whether the MULX/ADX multiplication is in use (detected once, then cached).
 #[inline(always)]
 pub(crate) fn has_adx() -> bool {
-    match MODE.load(Ordering::Relaxed) {
-        1 => true,
-        2 => false,
-        _ => detect(),
-    }
-}
-
-#[cold]
-fn detect() -> bool {
-    let forced_portable = std::env::var(ENV_PORTABLE).is_ok_and(|v| v == "1");
-    #[cfg(target_arch = "x86_64")]
-    let cpu =
-        std::arch::is_x86_feature_detected!("adx") && std::arch::is_x86_feature_detected!("bmi2");
-    #[cfg(not(target_arch = "x86_64"))]
-    let cpu = false;
-    let adx = cpu && !forced_portable;
-    MODE.store(if adx { 1 } else { 2 }, Ordering::Relaxed);
-    adx
+    ADX.on()
 }
 
 /// Forces the portable path (`true`) or returns to detection (`false`); for tests and
 /// benches that compare the two paths.
 pub(crate) fn force_portable(portable: bool) {
-    MODE.store(if portable { 2 } else { 0 }, Ordering::Relaxed);
+    ADX.force_off(portable);
 }
 
 /// The portable Montgomery product (CIOS, no-carry), always built.

@@ -69,7 +69,7 @@ pub mod lanes {
     impl FrLanes {
         /// The lanes, where this CPU has them (and `DOPPIO_ACCEL_PORTABLE` is not `1`).
         pub fn detect() -> Option<FrLanes> {
-            (ifma::available() && ifma::fr_is_packed()).then_some(FrLanes(()))
+            ifma::fr_available().then_some(FrLanes(()))
         }
 
         /// `xs[0..8]`; panics if `xs` is shorter.

@@ -11,42 +11,40 @@
 //! Every result is reduced to `[0, p)`, so the lanes agree bit for bit with the scalar
 //! arithmetic.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use crate::field::CpuPath;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) use imp::*;
+
+/// The lanes: AVX-512 F and IFMA.
+static IFMA: CpuPath = CpuPath::new(|| {
+    #[cfg(target_arch = "x86_64")]
+    return std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512ifma");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+});
 
 /// Whether the CPU has AVX-512 F and IFMA (detected once) and
 /// `DOPPIO_ACCEL_PORTABLE` does not ask for the portable arithmetic.
 #[inline(always)]
 pub(crate) fn available() -> bool {
-    match MODE.load(Ordering::Relaxed) {
-        1 => true,
-        2 => false,
-        _ => detect(),
-    }
+    IFMA.on()
 }
 
-/// 0: not yet detected, 1: IFMA lanes in use, 2: scalar arithmetic only.
-static MODE: AtomicU8 = AtomicU8::new(0);
-
-#[cold]
-fn detect() -> bool {
-    let forced_portable = std::env::var(crate::field::ENV_PORTABLE).is_ok_and(|v| v == "1");
+/// Whether the `Fr` lanes can run: [`available`], and `Fr` packed as its limbs.
+#[inline(always)]
+pub(crate) fn fr_available() -> bool {
     #[cfg(target_arch = "x86_64")]
-    let cpu = std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512ifma");
+    return available() && fr_is_packed();
     #[cfg(not(target_arch = "x86_64"))]
-    let cpu = false;
-    let on = cpu && !forced_portable;
-    MODE.store(if on { 1 } else { 2 }, Ordering::Relaxed);
-    on
+    false
 }
 
 /// Turns the lanes off (`true`) or returns to detection (`false`); for tests and
 /// benches that compare the two paths.
 pub(crate) fn force_off(off: bool) {
-    MODE.store(if off { 2 } else { 0 }, Ordering::Relaxed);
+    IFMA.force_off(off);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -54,7 +52,7 @@ mod imp {
     use std::arch::x86_64::*;
 
     use ark_bn254::{Fq, Fr, G1Affine};
-    use ark_ff::{Field, Zero};
+    use ark_ff::{Field, batch_inversion};
 
     use crate::field::{FqMod, FrMod, Modulus, fq, fq_limbs, fr_limbs};
 
@@ -449,21 +447,10 @@ mod imp {
             acc = mul::<FqMod>(&acc, &d);
             dx.push(d);
         }
-        // Invert the eight lanes' products together.
+        // Invert the eight lanes' products together (non-zero: every factor is a
+        // difference of distinct x-coordinates).
         let mut lanes: [Fq; 8] = acc.store().map(fq);
-        let mut running = Fq::from(1u64);
-        let mut before = [Fq::zero(); 8];
-        for (b, v) in before.iter_mut().zip(&lanes) {
-            *b = running;
-            running *= v;
-        }
-        // Non-zero: every factor is a difference of distinct x-coordinates.
-        let mut inv = running.inverse().unwrap_or_else(Fq::zero);
-        for l in (0..8).rev() {
-            let v = lanes[l];
-            lanes[l] = inv * before[l];
-            inv *= v;
-        }
+        batch_inversion(&mut lanes);
         let mut inv = V8::load(std::array::from_fn(|l| fq_limbs(&lanes[l])));
         for g in (0..groups).rev() {
             let den_inv = mul::<FqMod>(&inv, &prefix[g]);

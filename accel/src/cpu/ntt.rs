@@ -99,15 +99,6 @@ fn radix4_row_scalar<T: NttElem>(x: [&mut [T]; 4], w: &[Fr], base: usize, q: usi
     }
 }
 
-/// Whether field NTTs run on the AVX-512 IFMA lanes ([`super::ifma`]).
-#[inline(always)]
-fn fr_lanes() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return super::ifma::available() && super::ifma::fr_is_packed();
-    #[cfg(not(target_arch = "x86_64"))]
-    false
-}
-
 impl NttElem for Fr {
     const GRAIN: usize = 1 << 9;
     #[inline(always)]
@@ -134,8 +125,8 @@ impl NttElem for Fr {
     fn butterfly_row(lo: &mut [Self], hi: &mut [Self], w: &[Fr], unit_first: bool) {
         let mut done = 0;
         #[cfg(target_arch = "x86_64")]
-        if fr_lanes() {
-            // SAFETY: `fr_lanes` checked AVX-512 F and IFMA and the `Fr` layout.
+        if super::ifma::fr_available() {
+            // SAFETY: `fr_available` checked AVX-512 F and IFMA and the `Fr` layout.
             done = unsafe { super::ifma::butterflies_fr(lo, hi, w) };
         }
         butterfly_row_scalar(&mut lo[done..], &mut hi[done..], &w[done..], unit_first && done == 0)
@@ -144,7 +135,7 @@ impl NttElem for Fr {
     fn scale_powers(values: &mut [Self], x: Fr, g: Fr) {
         let mut done = 0;
         #[cfg(target_arch = "x86_64")]
-        if fr_lanes() {
+        if super::ifma::fr_available() {
             // SAFETY: as in `butterfly_row`.
             done = unsafe { super::ifma::scale_powers_fr(values, x, g) };
         }
@@ -155,7 +146,7 @@ impl NttElem for Fr {
         let mut done = 0;
         let [x0, x1, x2, x3] = x;
         #[cfg(target_arch = "x86_64")]
-        if fr_lanes() {
+        if super::ifma::fr_available() {
             // SAFETY: as in `butterfly_row`.
             done = unsafe { super::ifma::radix4_fr([x0, x1, x2, x3], w, base, q) };
         }
