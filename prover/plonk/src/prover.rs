@@ -541,14 +541,13 @@ impl<'a> CosetEvals<'a> {
     /// at a time on the CPU's IFMA lanes where it has them (the same values).
     fn fill(&self, out: &mut [Fr], k: &[Fr; NUM_WIRES], ch: &Challenges) {
         const CHUNK: usize = 1 << 10;
-        let lanes = FrLanes::detect();
+        let lanes = FrLanes::detect().map(|l| (l, LaneConsts::new(l, k, ch, self.zh_inv)));
         out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, rows)| {
             let start = c * CHUNK;
             let mut done = 0;
-            if let Some(l) = lanes {
-                let consts = LaneConsts::new(l, k, ch, self.zh_inv);
+            if let Some((l, consts)) = &lanes {
                 while done + 8 <= rows.len() {
-                    l.store(self.at8(l, start + done, &consts), &mut rows[done..]);
+                    l.store(self.at8(*l, start + done, consts), &mut rows[done..]);
                     done += 8;
                 }
             }
