@@ -86,36 +86,30 @@ mod imp {
     }
 
     impl V8 {
-        /// Lanes from eight 4×64-bit values (arkworks' Montgomery limbs).
+        /// Lanes from eight 4×64-bit values (arkworks' Montgomery limbs) anywhere in
+        /// memory.
         #[inline]
         #[target_feature(enable = "avx512f")]
         pub(crate) fn load(values: [&[u64; 4]; 8]) -> V8 {
-            let mut by_limb = [[0u64; 8]; 4];
-            for (l, v) in values.iter().enumerate() {
-                for j in 0..4 {
-                    by_limb[j][l] = v[j];
-                }
-            }
-            // SAFETY: each row is eight initialised u64s, 64 bytes; unaligned loads.
-            let a = by_limb.map(|row| unsafe { _mm512_loadu_epi64(row.as_ptr() as *const i64) });
-            from_limbs64(a)
+            // Register k holds values 2k and 2k+1, as eight consecutive values would.
+            let r: [__m512i; 4] = std::array::from_fn(|k| {
+                let [a, b] = [values[2 * k], values[2 * k + 1]].map(|v| {
+                    // SAFETY: each value is 32 readable bytes; unaligned load.
+                    unsafe { _mm256_loadu_si256(v.as_ptr() as *const __m256i) }
+                });
+                _mm512_inserti64x4::<1>(_mm512_castsi256_si512(a), b)
+            });
+            from_limbs64(transpose_in(r))
         }
 
         /// The eight values as 4×64-bit limbs.
         #[inline]
         #[target_feature(enable = "avx512f")]
         pub(crate) fn store(self) -> [[u64; 4]; 8] {
-            let a = to_limbs64(self);
-            let mut by_limb = [[0u64; 8]; 4];
-            for (row, v) in by_limb.iter_mut().zip(a) {
-                // SAFETY: `row` is 64 writable bytes; unaligned store.
-                unsafe { _mm512_storeu_epi64(row.as_mut_ptr() as *mut i64, v) };
-            }
             let mut out = [[0u64; 4]; 8];
-            for (l, o) in out.iter_mut().enumerate() {
-                for j in 0..4 {
-                    o[j] = by_limb[j][l];
-                }
+            for (k, r) in transpose_out(to_limbs64(self)).into_iter().enumerate() {
+                // SAFETY: values 2k and 2k+1 of `out` are 64 consecutive writable bytes.
+                unsafe { _mm512_storeu_epi64(out[2 * k].as_mut_ptr() as *mut i64, r) };
             }
             out
         }
@@ -288,6 +282,34 @@ mod imp {
         })
     }
 
+    /// Registers holding eight values in memory order (register k: values 2k and 2k+1)
+    /// regrouped by limb (register j: limb j of the eight values).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn transpose_in(r: [__m512i; 4]) -> [__m512i; 4] {
+        std::array::from_fn(|j| {
+            let j = j as i64;
+            let idx = _mm512_set_epi64(12 + j, 8 + j, 4 + j, j, 12 + j, 8 + j, 4 + j, j);
+            let lo = _mm512_permutex2var_epi64(r[0], idx, r[1]);
+            let hi = _mm512_permutex2var_epi64(r[2], idx, r[3]);
+            _mm512_mask_blend_epi64(0xF0, lo, hi)
+        })
+    }
+
+    /// The inverse of [`transpose_in`].
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn transpose_out(l: [__m512i; 4]) -> [__m512i; 4] {
+        std::array::from_fn(|k| {
+            let (a, b) = (2 * k as i64, 2 * k as i64 + 1);
+            let idx = _mm512_set_epi64(9 + a, b, 0, 0, 8 + a, a, 0, 0);
+            let idx_lo = _mm512_set_epi64(0, 0, 8 + b, b, 0, 0, 8 + a, a);
+            let lo = _mm512_permutex2var_epi64(l[0], idx_lo, l[1]);
+            let hi = _mm512_permutex2var_epi64(l[2], idx, l[3]);
+            _mm512_mask_blend_epi64(0xCC, lo, hi)
+        })
+    }
+
     /// Eight consecutive values (`xs.len() >= 8`).
     #[inline]
     #[target_feature(enable = "avx512f")]
@@ -298,15 +320,7 @@ mod imp {
         // checked by the callers); unaligned loads.
         let r: [__m512i; 4] =
             std::array::from_fn(|k| unsafe { _mm512_loadu_epi64(ptr.add(8 * k)) });
-        // Register k holds values 2k and 2k+1; limb j of the eight values.
-        let limbs: [__m512i; 4] = std::array::from_fn(|j| {
-            let j = j as i64;
-            let idx = _mm512_set_epi64(12 + j, 8 + j, 4 + j, j, 12 + j, 8 + j, 4 + j, j);
-            let lo = _mm512_permutex2var_epi64(r[0], idx, r[1]);
-            let hi = _mm512_permutex2var_epi64(r[2], idx, r[3]);
-            _mm512_mask_blend_epi64(0xF0, lo, hi)
-        });
-        from_limbs64(limbs)
+        from_limbs64(transpose_in(r))
     }
 
     /// Stores eight values into `xs[..8]`.
@@ -314,17 +328,10 @@ mod imp {
     #[target_feature(enable = "avx512f")]
     pub(crate) fn store_fr(v: V8, xs: &mut [Fr]) {
         assert!(xs.len() >= 8);
-        let l = to_limbs64(v);
         let ptr = xs.as_mut_ptr() as *mut i64;
-        for k in 0..4i64 {
-            let (a, b) = (2 * k, 2 * k + 1);
-            let idx = _mm512_set_epi64(9 + a, b, 0, 0, 8 + a, a, 0, 0);
-            let idx_lo = _mm512_set_epi64(0, 0, 8 + b, b, 0, 0, 8 + a, a);
-            let lo = _mm512_permutex2var_epi64(l[0], idx_lo, l[1]);
-            let hi = _mm512_permutex2var_epi64(l[2], idx, l[3]);
-            let r = _mm512_mask_blend_epi64(0xCC, lo, hi);
+        for (k, r) in transpose_out(to_limbs64(v)).into_iter().enumerate() {
             // SAFETY: as in `load_fr`, 64 writable bytes at value 2k.
-            unsafe { _mm512_storeu_epi64(ptr.add(8 * k as usize), r) };
+            unsafe { _mm512_storeu_epi64(ptr.add(8 * k), r) };
         }
     }
 
@@ -454,7 +461,9 @@ mod imp {
         for g in (0..groups).rev() {
             let den_inv = mul::<FqMod>(&inv, &prefix[g]);
             inv = mul::<FqMod>(&inv, &dx[g]);
-            let (x1, x2, y1, y2) = (coords(g, 0), coords(g, 1), coords(g, 2), coords(g, 3));
+            // x₂ = x₁ + (x₂ − x₁): one addition instead of a fourth transposed load.
+            let (x1, y1, y2) = (coords(g, 0), coords(g, 2), coords(g, 3));
+            let x2 = add::<FqMod>(&x1, &dx[g]);
             let lambda = mul::<FqMod>(&sub::<FqMod>(&y2, &y1), &den_inv);
             let x3 = sub::<FqMod>(&sub::<FqMod>(&mul::<FqMod>(&lambda, &lambda), &x1), &x2);
             let y3 = sub::<FqMod>(&mul::<FqMod>(&lambda, &sub::<FqMod>(&x1, &x3)), &y1);
