@@ -14,7 +14,11 @@
 //! variables; two wires holding one variable are a copy constraint. Public inputs take
 //! the first rows, one per input, whatever order the builder was called in.
 
-use std::fmt;
+use std::{
+    collections::HashMap,
+    fmt,
+    hash::{BuildHasherDefault, Hasher},
+};
 
 use ark_bn254::Fr;
 use ark_ec::{AffineRepr, CurveGroup, twisted_edwards::TECurveConfig};
@@ -235,6 +239,45 @@ pub(crate) struct Gate {
     pub(crate) kind: GateKind,
 }
 
+/// A row as the circuit stores it: its selectors are an index into the circuit's table
+/// of distinct selector sets. Circuits repeat a few thousand sets over hundreds of
+/// thousands of rows (every signature's gadgets use the same constants), and a row of
+/// nine inline selectors is 300 bytes: at capacity 200 the light-client circuit's rows
+/// took 160 MB of fresh memory per proof, and the page faults cost more than building
+/// the gates.
+#[derive(Clone, Copy, Debug)]
+struct StoredGate {
+    wires: [Variable; NUM_WIRES],
+    selectors: u32,
+    kind: GateKind,
+}
+
+/// A selector set's Montgomery limbs, its key in the table.
+type SelectorKey = [[u64; 4]; NUM_SELECTORS];
+
+/// Multiply–rotate hashing of the limbs: the default SipHash costs more than the rest of
+/// a gate's construction.
+#[derive(Default)]
+struct LimbHasher(u64);
+
+impl Hasher for LimbHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 const ZERO: Variable = Variable(0);
 const ONE: Variable = Variable(1);
 
@@ -248,8 +291,11 @@ pub(crate) const MIN_DOMAIN: usize = 8;
 #[derive(Clone, Debug)]
 pub struct Circuit {
     values: Vec<Fr>,
-    public_gates: Vec<Gate>,
-    gates: Vec<Gate>,
+    public_gates: Vec<StoredGate>,
+    gates: Vec<StoredGate>,
+    /// Distinct selector sets; entry 0 is the all-zero set.
+    selector_sets: Vec<Selectors>,
+    selector_ids: HashMap<SelectorKey, u32, BuildHasherDefault<LimbHasher>>,
 }
 
 impl Default for Circuit {
@@ -261,8 +307,14 @@ impl Default for Circuit {
 impl Circuit {
     /// An empty circuit with its zero and one constants.
     pub fn new() -> Self {
-        let mut c =
-            Circuit { values: vec![Fr::zero(), Fr::one()], public_gates: vec![], gates: vec![] };
+        let mut c = Circuit {
+            values: vec![Fr::zero(), Fr::one()],
+            public_gates: vec![],
+            gates: vec![],
+            selector_sets: vec![],
+            selector_ids: HashMap::default(),
+        };
+        c.selector_id(Selectors::default());
         c.push_constant_gate(ZERO, Fr::zero());
         c.push_constant_gate(ONE, Fr::one());
         c
@@ -327,9 +379,9 @@ impl Circuit {
     /// A new public input holding `value`.
     pub fn public_input(&mut self, value: Fr) -> Variable {
         let v = self.witness(value);
-        let selectors = Selectors::default();
         let wires = [ZERO, ZERO, ZERO, ZERO, v];
-        self.public_gates.push(Gate { wires, selectors, kind: GateKind::PublicInput });
+        let selectors = self.selector_id(Selectors::default());
+        self.public_gates.push(StoredGate { wires, selectors, kind: GateKind::PublicInput });
         v
     }
 
@@ -352,7 +404,18 @@ impl Circuit {
     }
 
     fn push(&mut self, wires: [Variable; NUM_WIRES], selectors: Selectors, kind: GateKind) {
-        self.gates.push(Gate { wires, selectors, kind });
+        let selectors = self.selector_id(selectors);
+        self.gates.push(StoredGate { wires, selectors, kind });
+    }
+
+    /// The index of `selectors` in the table, added if new.
+    fn selector_id(&mut self, selectors: Selectors) -> u32 {
+        let key: SelectorKey = selectors.to_array().map(|f| f.0.0);
+        let sets = &mut self.selector_sets;
+        *self.selector_ids.entry(key).or_insert_with(|| {
+            sets.push(selectors);
+            u32::try_from(sets.len() - 1).expect("fewer than 2^32 distinct selector sets")
+        })
     }
 
     fn push_constant_gate(&mut self, v: Variable, c: Fr) {
@@ -830,18 +893,29 @@ impl Circuit {
 
     /// Row `i` of the padded circuit: public-input gates, then the others, then padding.
     pub(crate) fn row(&self, i: usize) -> Gate {
-        let p = self.public_gates.len();
-        if i < p {
-            self.public_gates[i]
-        } else if let Some(g) = self.gates.get(i - p) {
-            *g
-        } else {
-            Gate {
+        match self.stored(i) {
+            Some(g) => Gate {
+                wires: g.wires,
+                selectors: self.selector_sets[g.selectors as usize],
+                kind: g.kind,
+            },
+            None => Gate {
                 wires: [ZERO; NUM_WIRES],
                 selectors: Selectors::default(),
                 kind: GateKind::Padding,
-            }
+            },
         }
+    }
+
+    /// The variables on row `i`'s wires (all the zero variable on padding rows).
+    pub(crate) fn wires(&self, i: usize) -> [Variable; NUM_WIRES] {
+        self.stored(i).map_or([ZERO; NUM_WIRES], |g| g.wires)
+    }
+
+    /// Row `i` as stored, `None` on padding rows.
+    fn stored(&self, i: usize) -> Option<&StoredGate> {
+        let p = self.public_gates.len();
+        if i < p { self.public_gates.get(i) } else { self.gates.get(i - p) }
     }
 
     /// The witness value of every variable.
@@ -863,5 +937,37 @@ impl Circuit {
             Some(index) => Err(CircuitError::GateUnsatisfied { index, kind: self.row(index).kind }),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows give back the selectors they were built with, and a set that many rows use
+    /// is stored once.
+    #[test]
+    fn rows_share_their_selector_sets() {
+        let mut c = Circuit::new();
+        let custom = |k: u64| Selectors {
+            q_lc: [Fr::one(), Fr::zero(), Fr::zero(), Fr::zero()],
+            q_c: Fr::from(k % 3 + 2),
+            ..Default::default()
+        };
+        let mut expected = vec![];
+        for k in 0..1000u64 {
+            let a = c.bool_witness(k % 2 == 1);
+            let z = c.zero();
+            c.gate([a, z, z, z, z], custom(k)).unwrap();
+            expected.push(custom(k));
+        }
+        // Rows 0 and 1 fix the constants; then a boolean gate and a custom one per k.
+        for (k, want) in expected.iter().enumerate() {
+            assert_eq!(c.row(2 + 2 * k + 1).selectors, *want, "row of k = {k}");
+            assert_eq!(c.row(2 + 2 * k).kind, GateKind::Boolean);
+        }
+        // The all-zero set, the two constants, the boolean gate and three custom sets.
+        assert_eq!(c.selector_sets.len(), 7);
+        assert_eq!(c.row(c.domain_size() - 1).selectors, Selectors::default(), "padding");
     }
 }

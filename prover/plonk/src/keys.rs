@@ -288,8 +288,7 @@ fn permutation_evals(circuit: &Circuit, n: usize, omega_powers: &[Fr]) -> Vec<Ve
     let mut first: Vec<Option<(usize, usize)>> = vec![None; vars];
     let mut last: Vec<Option<(usize, usize)>> = vec![None; vars];
     for i in 0..n {
-        let row = circuit.row(i);
-        for (j, v) in row.wires.iter().enumerate() {
+        for (j, v) in circuit.wires(i).iter().enumerate() {
             let slot = (j, i);
             match last[v.0] {
                 Some((pj, pi)) => sigmas[pj][pi] = label(slot),

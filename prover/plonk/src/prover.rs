@@ -200,7 +200,15 @@ impl<'a> Prover<'a> {
         let mut clock = RoundClock::new();
         // Round 1: wire polynomials, blinded to degree n + 1.
         let wire_evals = self.wire_evaluations();
-        let mut wires = wire_evals.clone();
+        // Room for the blinding's two coefficients, so that `blind` does not reallocate.
+        let mut wires: Vec<Vec<Fr>> = wire_evals
+            .iter()
+            .map(|e| {
+                let mut w = Vec::with_capacity(n + 2);
+                w.extend_from_slice(e);
+                w
+            })
+            .collect();
         self.accel.ntt_batch(&mut as_muts(&mut wires), NttDirection::Inverse, Coset::None)?;
         let wires: Vec<Vec<Fr>> =
             wires.into_iter().map(|w| blind(w, n, &random_vec(rng, 2))).collect();
@@ -274,11 +282,11 @@ impl<'a> Prover<'a> {
     /// The witness value on every wire of every row.
     fn wire_evaluations(&self) -> Vec<Vec<Fr>> {
         let values = self.circuit.values();
-        let rows: Vec<[Fr; NUM_WIRES]> = (0..self.n)
-            .into_par_iter()
-            .map(|i| self.circuit.row(i).wires.map(|v| values[v.0]))
-            .collect();
-        (0..NUM_WIRES).map(|j| rows.iter().map(|r| r[j]).collect()).collect()
+        (0..NUM_WIRES)
+            .map(|j| {
+                (0..self.n).into_par_iter().map(|i| values[self.circuit.wires(i)[j].0]).collect()
+            })
+            .collect()
     }
 
     /// `z(ω⁰) = 1`, `z(ωⁱ⁺¹) = z(ωⁱ)·Πⱼ (wⱼ + β·kⱼ·ωⁱ + γ) / (wⱼ + β·σⱼ(ωⁱ) + γ)`.
@@ -309,7 +317,9 @@ impl<'a> Prover<'a> {
             })
             .unzip();
         batch_inversion(&mut den);
-        let mut z = vec![Fr::one(); n];
+        // Room for the blinding's three coefficients.
+        let mut z = Vec::with_capacity(n + 3);
+        z.resize(n, Fr::one());
         for i in 0..n - 1 {
             z[i + 1] = z[i] * num[i] * den[i];
         }
