@@ -14,9 +14,11 @@ use ark_bn254::Fr;
 use doppio_accel::Accel;
 use doppio_kzg::Srs;
 use doppio_plonk::{
-    Circuit, PlonkError, Proof, ProvingKey, VerifyingKey, preprocess, prove, verify,
+    Circuit, PlonkError, PointVariable, Proof, ProvingKey, Variable, VerifyingKey, preprocess,
+    prove, verify,
 };
 use rand::RngCore;
+use rayon::prelude::*;
 
 use crate::{
     gadgets::{
@@ -111,36 +113,80 @@ pub fn state_update_circuit(
         table.to_fields().map(|v| c.public_input(v));
     c.range_check(threshold, AMOUNT_BITS).map_err(GadgetError::from)?;
     let digest = message_digest(&mut c, &message)?;
+    // Every entry's gadgets are built apart, on all cores, then appended in entry order:
+    // the rows and variables are those of building them one after the other.
+    let parts = (0..capacity)
+        .into_par_iter()
+        .map(|i| {
+            let (mut f, imported) = c.fragment(&[digest]).map_err(GadgetError::from)?;
+            let sig = signatures.get(i).and_then(|s| s.as_ref());
+            let vars = entry_gadgets(&mut f, entries.get(i), sig, imported[0])?;
+            Ok((f, vars))
+        })
+        .collect::<Result<Vec<_>, LightClientError>>()?;
     let (mut bls, mut schnorr, mut amounts) = (vec![], vec![], vec![]);
     let mut stake = c.zero();
-    for i in 0..capacity {
-        let f = EntryFields::of(entries.get(i));
-        bls.extend(f.bls.map(|v| c.witness(v)));
-        let pk = c.point_witness(f.schnorr[0], f.schnorr[1]);
-        schnorr.extend([pk.x, pk.y]);
-        let amount = c.witness(f.amount);
-        c.range_check_quinary(amount, AMOUNT_DIGITS).map_err(GadgetError::from)?;
+    for (f, vars) in parts {
+        let map = c.append(f).map_err(GadgetError::from)?;
+        let [bls0, bls1, pk_x, pk_y, amount, bit] =
+            [vars.bls[0], vars.bls[1], vars.pk.x, vars.pk.y, vars.amount, vars.bit]
+                .map(|v| map.var(v));
+        bls.extend([bls0, bls1]);
+        schnorr.extend([pk_x, pk_y]);
         amounts.push(amount);
-        let sig = signatures.get(i).and_then(|s| s.as_ref());
-        let bit = c.bool_witness(sig.is_some());
-        let sig = match sig {
-            Some(s) => signature_witness(&mut c, s),
-            None => padding_signature_witness(&mut c),
-        };
-        schnorr_verify_if(&mut c, bit, pk, digest, &sig)?;
         // stake ← bit·amount + 1·stake
         let one = c.one();
         stake = c
             .mul_add([bit, amount, one, stake], [Fr::from(1u64), Fr::from(1u64)])
             .map_err(GadgetError::from)?;
     }
-    for (elements, public) in [(bls, bls_comm), (schnorr, schnorr_comm), (amounts, amount_comm)] {
-        let comm = sponge_commit(&mut c, &elements)?;
+    // The three commitments' sponges are independent: built apart too, appended in order.
+    let sponges = [bls, schnorr, amounts]
+        .into_par_iter()
+        .map(|elements| {
+            let (mut f, imported) = c.fragment(&elements).map_err(GadgetError::from)?;
+            let comm = sponge_commit(&mut f, &imported)?;
+            Ok((f, comm))
+        })
+        .collect::<Result<Vec<_>, LightClientError>>()?;
+    for ((f, comm), public) in sponges.into_iter().zip([bls_comm, schnorr_comm, amount_comm]) {
+        let comm = c.append(f).map_err(GadgetError::from)?.var(comm);
         c.enforce_equal(comm, public).map_err(GadgetError::from)?;
     }
     let surplus = c.sub(stake, threshold).map_err(GadgetError::from)?;
     c.range_check(surplus, stake_bits(capacity)).map_err(GadgetError::from)?;
     Ok(c)
+}
+
+/// One entry's variables, made by [`entry_gadgets`].
+struct EntryVariables {
+    bls: [Variable; 2],
+    pk: PointVariable,
+    amount: Variable,
+    bit: Variable,
+}
+
+/// One stake-table entry's part of the circuit (all but its row of the stake sum): its
+/// BLS key halves and Schnorr key, its amount with the amount's range check, its signer
+/// bit, and the check of its signature (or of the padding one) on `digest`.
+fn entry_gadgets(
+    c: &mut Circuit,
+    entry: Option<&StakeTableEntry>,
+    sig: Option<&SchnorrSignature>,
+    digest: Variable,
+) -> Result<EntryVariables, LightClientError> {
+    let f = EntryFields::of(entry);
+    let bls = f.bls.map(|v| c.witness(v));
+    let pk = c.point_witness(f.schnorr[0], f.schnorr[1]);
+    let amount = c.witness(f.amount);
+    c.range_check_quinary(amount, AMOUNT_DIGITS).map_err(GadgetError::from)?;
+    let bit = c.bool_witness(sig.is_some());
+    let sig = match sig {
+        Some(s) => signature_witness(c, s),
+        None => padding_signature_witness(c),
+    };
+    schnorr_verify_if(c, bit, pk, digest, &sig)?;
+    Ok(EntryVariables { bls, pk, amount, bit })
 }
 
 /// Proving and verifying keys for stake tables of up to `capacity` entries.

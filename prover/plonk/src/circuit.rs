@@ -67,6 +67,13 @@ pub enum CircuitError {
         /// The most supported: `5^max < r`.
         max: usize,
     },
+    /// A fragment ([`Circuit::fragment`]) with public inputs of its own: they must be the
+    /// circuit's first rows, so only the circuit itself makes them.
+    #[error("a fragment has {count} public inputs; only the circuit itself takes them")]
+    PublicInputInFragment {
+        /// Public inputs the fragment made.
+        count: usize,
+    },
 }
 
 /// A wire value: an index into the circuit's witness.
@@ -296,6 +303,48 @@ pub struct Circuit {
     /// Distinct selector sets; entry 0 is the all-zero set.
     selector_sets: Vec<Selectors>,
     selector_ids: HashMap<SelectorKey, u32, BuildHasherDefault<LimbHasher>>,
+    /// For a fragment: the parent's variables that its variables `2, 3, …` stand for.
+    imports: Vec<Variable>,
+}
+
+/// Part of a circuit built apart from it, for instance on another thread, and then
+/// added at its end with [`Circuit::append`]; made by [`Circuit::fragment`]. It builds
+/// like a circuit (it dereferences to one), but it is not one to prove: its zero and
+/// one variables are fixed by the parent's rows, not by its own.
+#[derive(Clone, Debug)]
+pub struct Fragment(Circuit);
+
+impl std::ops::Deref for Fragment {
+    type Target = Circuit;
+
+    fn deref(&self) -> &Circuit {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Fragment {
+    fn deref_mut(&mut self) -> &mut Circuit {
+        &mut self.0
+    }
+}
+
+/// Where an appended fragment's variables went in the circuit.
+#[derive(Clone, Debug)]
+pub struct Appended {
+    imports: Vec<Variable>,
+    offset: usize,
+}
+
+impl Appended {
+    /// The circuit's variable for the fragment's variable `v`.
+    pub fn var(&self, v: Variable) -> Variable {
+        let k = self.imports.len();
+        match v.0 {
+            0 | 1 => v,
+            i if i < 2 + k => self.imports[i - 2],
+            i => Variable(self.offset + i - 2 - k),
+        }
+    }
 }
 
 impl Default for Circuit {
@@ -313,11 +362,51 @@ impl Circuit {
             gates: vec![],
             selector_sets: vec![],
             selector_ids: HashMap::default(),
+            imports: vec![],
         };
         c.selector_id(Selectors::default());
         c.push_constant_gate(ZERO, Fr::zero());
         c.push_constant_gate(ONE, Fr::one());
         c
+    }
+
+    /// An empty fragment of this circuit, to build apart and [`append`](Self::append)
+    /// later: variable `imports[j]` of this circuit is the fragment's `j`-th returned
+    /// variable, and the fragment's zero and one are this circuit's. Rows the circuit
+    /// gains in the meantime come before the fragment's.
+    pub fn fragment(&self, imports: &[Variable]) -> Result<(Fragment, Vec<Variable>), CircuitError> {
+        self.check(imports)?;
+        let mut values = vec![Fr::zero(), Fr::one()];
+        values.extend(imports.iter().map(|v| self.values[v.0]));
+        let mut f = Circuit {
+            values,
+            public_gates: vec![],
+            gates: vec![],
+            selector_sets: vec![],
+            selector_ids: HashMap::default(),
+            imports: imports.to_vec(),
+        };
+        f.selector_id(Selectors::default());
+        Ok((Fragment(f), (0..imports.len()).map(|j| Variable(2 + j)).collect()))
+    }
+
+    /// Adds `fragment`'s rows at the end of this circuit and its own variables (not the
+    /// imported ones) to this circuit's; returns where its variables went.
+    pub fn append(&mut self, fragment: Fragment) -> Result<Appended, CircuitError> {
+        let f = fragment.0;
+        if !f.public_gates.is_empty() {
+            return Err(CircuitError::PublicInputInFragment { count: f.public_gates.len() });
+        }
+        self.check(&f.imports)?;
+        let map = Appended { offset: self.values.len(), imports: f.imports };
+        self.values.extend_from_slice(&f.values[2 + map.imports.len()..]);
+        let ids: Vec<u32> = f.selector_sets.iter().map(|s| self.selector_id(*s)).collect();
+        self.gates.extend(f.gates.iter().map(|g| StoredGate {
+            wires: g.wires.map(|v| map.var(v)),
+            selectors: ids[g.selectors as usize],
+            kind: g.kind,
+        }));
+        Ok(map)
     }
 
     /// The variable fixed to zero.
@@ -969,5 +1058,76 @@ mod tests {
         // The all-zero set, the two constants, the boolean gate and three custom sets.
         assert_eq!(c.selector_sets.len(), 7);
         assert_eq!(c.row(c.domain_size() - 1).selectors, Selectors::default(), "padding");
+    }
+
+    /// A few gadgets on `x` and a shared `k`; returns the last output.
+    fn part(c: &mut Circuit, x: Variable, k: Variable) -> Variable {
+        let y = c.mul(x, k).unwrap();
+        let bits = c.range_check(y, 16).unwrap();
+        let z = c.select(bits[0], x, y).unwrap();
+        let five = c.constant(Fr::from(5u64));
+        c.mul_add([z, five, y, c.one()], [Fr::one(), Fr::from(3u64)]).unwrap()
+    }
+
+    fn assert_same_rows(a: &Circuit, b: &Circuit) {
+        assert_eq!(a.num_gates(), b.num_gates());
+        assert_eq!(a.values, b.values);
+        for i in 0..a.num_gates() {
+            let (ra, rb) = (a.row(i), b.row(i));
+            assert_eq!((ra.wires, ra.kind, ra.selectors), (rb.wires, rb.kind, rb.selectors), "row {i}");
+        }
+    }
+
+    /// Fragments built apart and appended in order give the circuit built in one piece,
+    /// row for row and variable for variable.
+    #[test]
+    fn appended_fragments_equal_the_circuit_built_in_one_piece() {
+        let build = |parallel: bool| {
+            let mut c = Circuit::new();
+            let input = c.public_input(Fr::from(7u64));
+            let k = c.witness(Fr::from(11u64));
+            let mut acc = c.zero();
+            for i in 1..=6u64 {
+                let out = if parallel {
+                    let (mut f, imported) = c.fragment(&[k]).unwrap();
+                    let x = f.witness(Fr::from(i * 100));
+                    let out = part(&mut f, x, imported[0]);
+                    c.append(f).unwrap().var(out)
+                } else {
+                    let x = c.witness(Fr::from(i * 100));
+                    part(&mut c, x, k)
+                };
+                acc = c.add(acc, out).unwrap();
+            }
+            c.enforce_equal(acc, input).unwrap();
+            c
+        };
+        let (whole, pieces) = (build(false), build(true));
+        assert_same_rows(&whole, &pieces);
+        assert_eq!(pieces.public_inputs(), vec![Fr::from(7u64)]);
+    }
+
+    /// The parent's checker covers appended rows: a fragment's broken witness is named.
+    #[test]
+    fn a_broken_fragment_is_named_and_public_inputs_stay_with_the_circuit() {
+        let mut c = Circuit::new();
+        let k = c.witness(Fr::from(3u64));
+        let (mut f, imported) = c.fragment(&[k]).unwrap();
+        let x = f.witness(Fr::from(4u64));
+        let y = f.mul(x, imported[0]).unwrap();
+        f.set_value(y, Fr::from(13u64)).unwrap();
+        let rows_before = c.num_gates();
+        let map = c.append(f).unwrap();
+        assert_eq!(c.value(map.var(y)).unwrap(), Fr::from(13u64));
+        assert_eq!(map.var(imported[0]), k);
+        assert_eq!(
+            c.check_satisfied(),
+            Err(CircuitError::GateUnsatisfied { index: rows_before, kind: GateKind::Mul })
+        );
+        let (mut f, _) = c.fragment(&[]).unwrap();
+        f.public_input(Fr::one());
+        assert_eq!(c.append(f).unwrap_err(), CircuitError::PublicInputInFragment { count: 1 });
+        let unknown = Variable(c.num_variables());
+        assert!(matches!(c.fragment(&[unknown]), Err(CircuitError::UnknownVariable { .. })));
     }
 }

@@ -11,7 +11,7 @@ pub mod transcript;
 mod verifier;
 
 pub use circuit::{
-    Circuit, CircuitError, GateKind, MAX_QUINARY_DIGITS, NUM_SELECTORS, NUM_WIRES, PointVariable,
+    Appended, Circuit, CircuitError, Fragment, GateKind, MAX_QUINARY_DIGITS, NUM_SELECTORS, NUM_WIRES, PointVariable,
     QuinaryDigit, Selectors, Variable, quinary_digits,
 };
 pub use error::PlonkError;
