@@ -489,7 +489,7 @@ fn prefetch<T>(p: &T) {
 }
 
 /// Pairs added per shared inversion.
-const QUEUE: usize = 1024;
+const QUEUE: usize = 2048;
 /// Additions of the sorted path that share one inversion.
 const INVERSION_BLOCK: usize = 512;
 
