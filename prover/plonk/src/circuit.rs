@@ -374,7 +374,10 @@ impl Circuit {
     /// later: variable `imports[j]` of this circuit is the fragment's `j`-th returned
     /// variable, and the fragment's zero and one are this circuit's. Rows the circuit
     /// gains in the meantime come before the fragment's.
-    pub fn fragment(&self, imports: &[Variable]) -> Result<(Fragment, Vec<Variable>), CircuitError> {
+    pub fn fragment(
+        &self,
+        imports: &[Variable],
+    ) -> Result<(Fragment, Vec<Variable>), CircuitError> {
         self.check(imports)?;
         let mut values = vec![Fr::zero(), Fr::one()];
         values.extend(imports.iter().map(|v| self.values[v.0]));
@@ -1074,7 +1077,11 @@ mod tests {
         assert_eq!(a.values, b.values);
         for i in 0..a.num_gates() {
             let (ra, rb) = (a.row(i), b.row(i));
-            assert_eq!((ra.wires, ra.kind, ra.selectors), (rb.wires, rb.kind, rb.selectors), "row {i}");
+            assert_eq!(
+                (ra.wires, ra.kind, ra.selectors),
+                (rb.wires, rb.kind, rb.selectors),
+                "row {i}"
+            );
         }
     }
 

@@ -11,8 +11,8 @@ pub mod transcript;
 mod verifier;
 
 pub use circuit::{
-    Appended, Circuit, CircuitError, Fragment, GateKind, MAX_QUINARY_DIGITS, NUM_SELECTORS, NUM_WIRES, PointVariable,
-    QuinaryDigit, Selectors, Variable, quinary_digits,
+    Appended, Circuit, CircuitError, Fragment, GateKind, MAX_QUINARY_DIGITS, NUM_SELECTORS,
+    NUM_WIRES, PointVariable, QuinaryDigit, Selectors, Variable, quinary_digits,
 };
 pub use error::PlonkError;
 pub use keys::{MAX_DOMAIN, ProvingKey, VerifyingKey, g2_bytes, preprocess};
