@@ -33,6 +33,7 @@ fn quick_json_profile_covers_every_operation() {
         "plonk.prove",
         "plonk.prove.cached",
         "plonk.prove.light_client",
+        "plonk.prove.light_client.cached",
     ] {
         assert!(ops.contains(want), "profile has no {want} row: {ops:?}");
     }

@@ -25,7 +25,7 @@ struct Cli {
     /// Operations to run, comma-separated (default: all): accel operations, the
     /// end-to-end rows `qc.verify`, `bls.verify_votes`, `vid` for the `vid.*` rows and
     /// `plonk` for the prover rows (`plonk.prove`, `plonk.prove.cached`,
-    /// `plonk.prove.light_client`).
+    /// `plonk.prove.light_client`, `plonk.prove.light_client.cached`).
     #[arg(long, value_delimiter = ',', value_parser = parse_op)]
     ops: Vec<Selected>,
     /// Also write the output to this file.
@@ -52,8 +52,8 @@ enum Selected {
     Keys(&'static str),
     /// `vid.disperse`, `vid.verify_share`, `vid.recover_payload` at each payload size.
     Vid,
-    /// `plonk.prove` and `plonk.prove.cached` by rows and `plonk.prove.light_client` by
-    /// stake-table capacity.
+    /// `plonk.prove` and `plonk.prove.cached` by rows and `plonk.prove.light_client` and
+    /// `plonk.prove.light_client.cached` by stake-table capacity.
     Plonk,
 }
 
@@ -137,12 +137,9 @@ fn run() -> anyhow::Result<()> {
                     rows.extend(plonk::prove_rows(&accel, log, budget, &mut progress).map(report));
                 }
                 for capacity in plonk::light_client_capacities(extent) {
-                    rows.push(report(plonk::light_client_row(
-                        &accel,
-                        capacity,
-                        budget,
-                        &mut progress,
-                    )));
+                    let measured =
+                        plonk::light_client_rows(&accel, capacity, budget, &mut progress);
+                    rows.extend(measured.map(report));
                 }
             }
         }
