@@ -356,17 +356,24 @@ impl Default for Circuit {
 impl Circuit {
     /// An empty circuit with its zero and one constants.
     pub fn new() -> Self {
+        let mut c = Circuit::rowless(vec![]);
+        c.push_constant_gate(ZERO, Fr::zero());
+        c.push_constant_gate(ONE, Fr::one());
+        c
+    }
+
+    /// No rows yet; variables 0 and 1 hold zero and one, then one per import (whose
+    /// values the caller fills in); the all-zero selector set is entry 0 of the table.
+    fn rowless(imports: Vec<Variable>) -> Self {
         let mut c = Circuit {
             values: vec![Fr::zero(), Fr::one()],
             public_gates: vec![],
             gates: vec![],
             selector_sets: vec![],
             selector_ids: HashMap::default(),
-            imports: vec![],
+            imports,
         };
         c.selector_id(Selectors::default());
-        c.push_constant_gate(ZERO, Fr::zero());
-        c.push_constant_gate(ONE, Fr::one());
         c
     }
 
@@ -379,17 +386,8 @@ impl Circuit {
         imports: &[Variable],
     ) -> Result<(Fragment, Vec<Variable>), CircuitError> {
         self.check(imports)?;
-        let mut values = vec![Fr::zero(), Fr::one()];
-        values.extend(imports.iter().map(|v| self.values[v.0]));
-        let mut f = Circuit {
-            values,
-            public_gates: vec![],
-            gates: vec![],
-            selector_sets: vec![],
-            selector_ids: HashMap::default(),
-            imports: imports.to_vec(),
-        };
-        f.selector_id(Selectors::default());
+        let mut f = Circuit::rowless(imports.to_vec());
+        f.values.extend(imports.iter().map(|v| self.values[v.0]));
         Ok((Fragment(f), (0..imports.len()).map(|j| Variable(2 + j)).collect()))
     }
 
