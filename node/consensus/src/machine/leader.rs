@@ -142,7 +142,8 @@ impl<V: HeaderValidator> Consensus<V> {
     /// A quorum vote on a leaf of view `u`, collected by the leader of `u + 1` (and by
     /// everyone for the genesis leaf until it is certified). The first vote for each leaf
     /// is checked on its own, so that forged votes cannot open accumulators that crowd
-    /// out the real one; later ones are checked in aggregate by the accumulator.
+    /// out the real one, and each member opens at most one; later ones are checked in
+    /// aggregate by the accumulator.
     fn on_quorum_vote(&mut self, vote: Vote) -> Result<(), Rejected> {
         let view = vote.data.view;
         let genesis = self.safety.high_qc.is_none() && vote.data == self.anchor.leaf.vote_data();
@@ -169,12 +170,18 @@ impl<V: HeaderValidator> Consensus<V> {
             return Err(Rejected::vote(view, source));
         }
         if !state.votes.contains_key(&vote.data.commitment) {
+            // A member's valid votes over made-up leaves would otherwise fill the
+            // candidates before the real leaf's first vote arrives.
+            if state.openers.contains(&signer) {
+                return Err(Rejected::SecondCandidate { view, signer });
+            }
             if state.votes.len() >= MAX_CANDIDATES {
                 return Err(Rejected::TooManyCandidates { view });
             }
             vote.verify().map_err(|_| {
                 Rejected::vote(view, doppio_keys::QcError::InvalidVote { index: signer })
             })?;
+            state.openers.insert(signer);
             let acc = VoteAccumulator::new(table, vote.data, Threshold::SUPERMAJORITY, accel);
             state.votes.insert(vote.data.commitment, acc);
         }

@@ -341,6 +341,15 @@ pub enum Rejected {
         /// The view.
         view: u64,
     },
+    /// A member's vote for a second leaf of one view it opened a candidate in: each
+    /// member opens at most one, so that no member can crowd out the real leaf.
+    #[error("view {view}: member {signer} already voted for another leaf of this view")]
+    SecondCandidate {
+        /// The view.
+        view: u64,
+        /// The member's stake-table index.
+        signer: usize,
+    },
     /// A block this node did not ask for, or for a view it has left.
     #[error("view {view}: no block was requested")]
     UnexpectedBlock {
@@ -420,6 +429,8 @@ struct ViewState {
     payload: Option<(doppio_types::Payload, VidCommitment)>,
     /// Quorum votes on this view's leaves (as the next leader), by leaf commitment.
     votes: BTreeMap<[u8; 32], VoteAccumulator<Arc<StakeTable>>>,
+    /// Members whose vote, verified on its own, opened one of `votes`' candidates.
+    openers: BTreeSet<usize>,
     qc_formed: bool,
     /// Timeout votes for this view, until the certificate forms.
     timeouts: Option<VoteAccumulator<Arc<StakeTable>>>,

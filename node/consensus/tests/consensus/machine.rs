@@ -742,6 +742,40 @@ fn forged_duplicate_and_foreign_votes_never_form_a_certificate() {
 }
 
 #[test]
+fn one_member_cannot_crowd_out_the_real_leaf_with_votes_over_made_up_ones() {
+    let mut net = frozen();
+    let f = net.f.clone();
+    let view = net.nodes[0].as_ref().unwrap().view();
+    let collector = f.committee.leader(view + 1);
+    let voters: Vec<usize> = (0..4).filter(|&i| i != collector).collect();
+    let spammer = voters[0];
+    let vote = |member: usize, commitment: [u8; 32]| {
+        Message::Vote(Vote::new(
+            &f.keys[member],
+            VoteData { kind: VoteKind::Quorum, view, commitment },
+        ))
+    };
+    // Validly signed votes over made-up leaves: the first opens a candidate, and the
+    // rest, past the cap on candidates, are refused before their signatures are checked.
+    net.node(collector).handle_message(spammer, vote(spammer, [1; 32])).unwrap();
+    // (The cap is four candidates a view.)
+    for k in 2..=6u8 {
+        let r = net.node(collector).handle_message(spammer, vote(spammer, [k; 32]));
+        assert!(
+            matches!(r, Err(Rejected::SecondCandidate { signer, .. }) if signer == spammer),
+            "{r:?}"
+        );
+    }
+    // The real leaf still gets its candidate, and certifies with three votes of four.
+    let real = [7; 32];
+    net.node(collector).handle_message(voters[1], vote(voters[1], real)).unwrap();
+    net.node(collector).handle_message(voters[2], vote(voters[2], real)).unwrap();
+    assert_eq!(net.nodes[collector].as_ref().unwrap().view(), view, "two votes of four");
+    net.node(collector).handle_message(collector, vote(collector, real)).unwrap();
+    assert_eq!(net.nodes[collector].as_ref().unwrap().view(), view + 1, "the real leaf certifies");
+}
+
+#[test]
 fn other_inputs_are_refused_with_typed_errors() {
     let mut net = frozen();
     let f = net.f.clone();
