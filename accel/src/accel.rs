@@ -44,6 +44,15 @@ impl Accel {
     ///
     /// Asking for `cuda` where it cannot run is an error; `auto` falls back to the CPU.
     pub fn new(config: &AccelConfig) -> Result<Self, AccelError> {
+        let portable = crate::field::Portable::from_env()
+            .map_err(|reason| AccelError::PortableSwitch { reason })?;
+        if portable != crate::field::Portable::default() {
+            tracing::info!(
+                mulx_adx_off = portable.adx,
+                ifma_lanes_off = portable.ifma,
+                "DOPPIO_ACCEL_PORTABLE turns CPU paths off"
+            );
+        }
         let cpu = Arc::new(CpuBackend::new(config.threads)?);
         let metrics = Arc::new(Metrics::default());
         let cuda = match config.backend {

@@ -81,6 +81,12 @@ pub enum AccelError {
         /// The error from the thread-pool builder.
         reason: String,
     },
+    /// `DOPPIO_ACCEL_PORTABLE` holds a value that names no CPU path.
+    #[error("DOPPIO_ACCEL_PORTABLE: {reason}")]
+    PortableSwitch {
+        /// What is wrong with the value.
+        reason: String,
+    },
     /// The crossover table (a `hwprofile --json` file) could not be read or parsed.
     #[error("accel crossover table {path}: {reason}")]
     CrossoverTable {

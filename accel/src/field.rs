@@ -120,20 +120,70 @@ pub(crate) fn mul<M: Modulus>(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
     mul_portable::<M>(a, b)
 }
 
-/// Environment variable that forces the portable field arithmetic when set to `1`.
+/// Environment variable that turns run-time detected CPU paths off: `1` (or `all`) for
+/// the portable field arithmetic everywhere, or a comma-separated list of the paths to
+/// turn off: `adx` (the MULX/ADX product), `ifma` (the AVX-512 IFMA lanes). `0` or empty
+/// turns nothing off. `ifma` alone runs what a CPU without the lanes runs.
 pub(crate) const ENV_PORTABLE: &str = "DOPPIO_ACCEL_PORTABLE";
 
+/// The CPU paths [`ENV_PORTABLE`] turns off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Portable {
+    /// No MULX/ADX product.
+    pub(crate) adx: bool,
+    /// No AVX-512 IFMA lanes.
+    pub(crate) ifma: bool,
+}
+
+impl Portable {
+    /// Parses a value of [`ENV_PORTABLE`].
+    pub(crate) fn parse(value: &str) -> Result<Portable, String> {
+        let value = value.trim().to_ascii_lowercase();
+        match value.as_str() {
+            "" | "0" => return Ok(Portable::default()),
+            "1" | "all" => return Ok(Portable { adx: true, ifma: true }),
+            _ => {}
+        }
+        let mut out = Portable::default();
+        for path in value.split(',').map(str::trim) {
+            match path {
+                "adx" => out.adx = true,
+                "ifma" => out.ifma = true,
+                other => {
+                    return Err(format!(
+                        "unknown CPU path `{other}`: expected 1, all, 0, or a comma-separated \
+                         list of adx and ifma"
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// What the environment asks for: nothing off where [`ENV_PORTABLE`] is unset.
+    pub(crate) fn from_env() -> Result<Portable, String> {
+        match std::env::var(ENV_PORTABLE) {
+            Ok(v) => Portable::parse(&v),
+            Err(std::env::VarError::NotPresent) => Ok(Portable::default()),
+            Err(std::env::VarError::NotUnicode(_)) => Err("not valid UTF-8".to_owned()),
+        }
+    }
+}
+
 /// A CPU-specific path chosen once at run time: on where `detect` finds the CPU
-/// features and `DOPPIO_ACCEL_PORTABLE` is not `1`; tests and benches can force it off.
+/// features and [`ENV_PORTABLE`] does not turn it off (an unparsable value turns nothing
+/// off here; [`crate::Accel::new`] refuses it); tests and benches can force it off.
 pub(crate) struct CpuPath {
     /// 0: not yet detected, 1: in use, 2: off.
     mode: AtomicU8,
     detect: fn() -> bool,
+    /// Whether a [`Portable`] request turns this path off.
+    off: fn(Portable) -> bool,
 }
 
 impl CpuPath {
-    pub(crate) const fn new(detect: fn() -> bool) -> Self {
-        CpuPath { mode: AtomicU8::new(0), detect }
+    pub(crate) const fn new(detect: fn() -> bool, off: fn(Portable) -> bool) -> Self {
+        CpuPath { mode: AtomicU8::new(0), detect, off }
     }
 
     /// Whether the path is in use (detected once, then cached).
@@ -148,8 +198,8 @@ impl CpuPath {
 
     #[cold]
     fn init(&self) -> bool {
-        let forced_portable = std::env::var(ENV_PORTABLE).is_ok_and(|v| v == "1");
-        let on = (self.detect)() && !forced_portable;
+        let turned_off = Portable::from_env().is_ok_and(self.off);
+        let on = (self.detect)() && !turned_off;
         self.mode.store(if on { 1 } else { 2 }, Ordering::Relaxed);
         on
     }
@@ -161,13 +211,16 @@ impl CpuPath {
 }
 
 /// The MULX/ADX multiplication.
-static ADX: CpuPath = CpuPath::new(|| {
-    #[cfg(target_arch = "x86_64")]
-    return std::arch::is_x86_feature_detected!("adx")
-        && std::arch::is_x86_feature_detected!("bmi2");
-    #[cfg(not(target_arch = "x86_64"))]
-    false
-});
+static ADX: CpuPath = CpuPath::new(
+    || {
+        #[cfg(target_arch = "x86_64")]
+        return std::arch::is_x86_feature_detected!("adx")
+            && std::arch::is_x86_feature_detected!("bmi2");
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    },
+    |p| p.adx,
+);
 
 /// Whether the MULX/ADX multiplication is in use (detected once, then cached).
 #[inline(always)]
@@ -405,10 +458,30 @@ mod tests {
     }
 
     #[test]
+    fn the_portable_switch_names_paths_and_refuses_unknown_ones() {
+        let both = Portable { adx: true, ifma: true };
+        for (value, expected) in [
+            ("", Portable::default()),
+            ("0", Portable::default()),
+            ("1", both),
+            (" ALL ", both),
+            ("ifma", Portable { adx: false, ifma: true }),
+            ("adx", Portable { adx: true, ifma: false }),
+            ("ifma, adx", both),
+        ] {
+            assert_eq!(Portable::parse(value), Ok(expected), "{value:?}");
+        }
+        for bad in ["2", "yes", "ifma,avx2", "adx,"] {
+            let e = Portable::parse(bad).unwrap_err();
+            assert!(e.contains("unknown CPU path"), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
     fn adx_and_portable_products_agree() {
         if !has_adx() {
             eprintln!(
-                "skipping: this CPU lacks ADX/BMI2 (or {ENV_PORTABLE}=1), portable path only"
+                "skipping: this CPU lacks ADX/BMI2 (or {ENV_PORTABLE} turns it off), portable path only"
             );
             return;
         }

@@ -67,7 +67,8 @@ pub mod lanes {
 
     #[cfg(target_arch = "x86_64")]
     impl FrLanes {
-        /// The lanes, where this CPU has them (and `DOPPIO_ACCEL_PORTABLE` is not `1`).
+        /// The lanes, where this CPU has them (and `DOPPIO_ACCEL_PORTABLE` does not turn
+        /// them off).
         pub fn detect() -> Option<FrLanes> {
             ifma::fr_available().then_some(FrLanes(()))
         }

@@ -38,3 +38,27 @@ fn quick_json_profile_covers_every_operation() {
         assert!(ops.contains(want), "profile has no {want} row: {ops:?}");
     }
 }
+
+/// `DOPPIO_ACCEL_PORTABLE` turns the named CPU paths off, says so in the machine line,
+/// and a value naming no path stops the run with an error naming the variable.
+#[test]
+fn the_portable_switch_is_reported_and_checked() {
+    let run = |value: &str| {
+        Command::new(env!("CARGO_BIN_EXE_hwprofile"))
+            .args(["--quick", "--ops", "ntt", "--logs", "10", "--budget-ms", "5"])
+            .env("DOPPIO_ACCEL_PORTABLE", value)
+            .output()
+            .expect("run hwprofile")
+    };
+    let out = run("ifma");
+    assert!(out.status.success(), "hwprofile failed: {}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("AVX-512 IFMA lanes: off"), "{stdout}");
+    let out = run("1");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("field multiply: portable"), "{stdout}");
+    let out = run("ifma,avx");
+    assert!(!out.status.success(), "an unknown CPU path was accepted");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DOPPIO_ACCEL_PORTABLE") && stderr.contains("`avx`"), "{stderr}");
+}

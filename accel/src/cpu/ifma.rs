@@ -17,16 +17,19 @@ use crate::field::CpuPath;
 pub(crate) use imp::*;
 
 /// The lanes: AVX-512 F and IFMA.
-static IFMA: CpuPath = CpuPath::new(|| {
-    #[cfg(target_arch = "x86_64")]
-    return std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512ifma");
-    #[cfg(not(target_arch = "x86_64"))]
-    false
-});
+static IFMA: CpuPath = CpuPath::new(
+    || {
+        #[cfg(target_arch = "x86_64")]
+        return std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512ifma");
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    },
+    |p| p.ifma,
+);
 
 /// Whether the CPU has AVX-512 F and IFMA (detected once) and
-/// `DOPPIO_ACCEL_PORTABLE` does not ask for the portable arithmetic.
+/// `DOPPIO_ACCEL_PORTABLE` does not turn the lanes off.
 #[inline(always)]
 pub(crate) fn available() -> bool {
     IFMA.on()

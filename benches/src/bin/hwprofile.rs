@@ -169,9 +169,10 @@ fn machine_summary(accel: &Accel) -> String {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!(
         "Machine: {cpu}, {threads} hardware threads; CPU features: {}; field multiply: {}; \
-         backend choice: {}\n",
+         AVX-512 IFMA lanes: {}; backend choice: {}\n",
         doppio_accel::cpu_features().join(" "),
         if doppio_accel::kernels::field_uses_adx() { "mulx/adx" } else { "portable" },
+        if doppio_accel::kernels::msm_uses_ifma() { "on" } else { "off" },
         accel.choice()
     )
 }
