@@ -16,7 +16,8 @@ use std::{
 };
 
 use doppio_consensus::{
-    Action, Anchor, Consensus, ConsensusConfig, DecidedLeaf, Message, SafetyState, Timer, Timing,
+    Action, Anchor, Consensus, ConsensusConfig, DecidedLeaf, Message, Rejected, SafetyState, Timer,
+    Timing,
 };
 use doppio_network::{InboundMessage, NetworkHandle, PeerId};
 use doppio_storage::LeafId;
@@ -269,9 +270,17 @@ impl Driver {
                     let (kind, view) = (message.kind(), message.view());
                     if let Err(e) = self.consensus.handle_message(from, message) {
                         tracing::debug!(from, kind, view, "message refused: {e}");
+                        let metrics = self.node.metrics();
+                        metrics.messages_refused.with_label_values(&[e.reason()]).inc();
+                        if matches!(e, Rejected::InvalidCertificate { .. }) {
+                            metrics.invalid_qc.inc();
+                        }
                     }
                 }
-                Err(e) => tracing::debug!(from, "undecodable consensus message: {e}"),
+                Err(e) => {
+                    tracing::debug!(from, "undecodable consensus message: {e}");
+                    self.node.metrics().messages_refused.with_label_values(&["undecodable"]).inc();
+                }
             },
             TAG_FETCH => match <[u8; 32]>::try_from(body) {
                 Ok(c) => self.answer_fetch(from, LeafCommitment(c)),

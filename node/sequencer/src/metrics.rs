@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use doppio_accel::Accel;
-use prometheus::{Encoder, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
 
 /// The node's metrics.
 #[derive(Clone)]
@@ -24,6 +27,13 @@ pub struct NodeMetrics {
     pub outstanding_transactions_memory_size: IntGauge,
     /// `consensus_number_of_empty_blocks_proposed`.
     pub empty_blocks_proposed: IntCounter,
+    /// `consensus_invalid_qc`: messages refused for carrying a certificate that does not
+    /// verify.
+    pub invalid_qc: IntCounter,
+    /// `doppio_consensus_messages_refused_total{reason}`: peers' consensus messages the
+    /// state machine refused, by [`doppio_consensus::Rejected::reason`], and
+    /// `reason="undecodable"` for bytes that are no message.
+    pub messages_refused: IntCounterVec,
     /// `doppio_transactions_submitted_total`.
     pub transactions_submitted: IntCounter,
     /// `doppio_transactions_rejected_total`.
@@ -47,6 +57,12 @@ fn gauge(registry: &Registry, name: &str, help: &str) -> IntGauge {
 
 fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
     let c = IntCounter::new(name, help).expect("valid metric name");
+    registry.register(Box::new(c.clone())).expect("metric registered once");
+    c
+}
+
+fn counter_vec(registry: &Registry, name: &str, help: &str, label: &str) -> IntCounterVec {
+    let c = IntCounterVec::new(Opts::new(name, help), &[label]).expect("valid metric name");
     registry.register(Box::new(c.clone())).expect("metric registered once");
     c
 }
@@ -101,6 +117,17 @@ impl NodeMetrics {
                 &r,
                 "consensus_number_of_empty_blocks_proposed",
                 "Blocks proposed without transactions",
+            ),
+            invalid_qc: counter(
+                &r,
+                "consensus_invalid_qc",
+                "Messages refused for a certificate that does not verify",
+            ),
+            messages_refused: counter_vec(
+                &r,
+                "doppio_consensus_messages_refused_total",
+                "Peers' consensus messages refused, by reason",
+                "reason",
             ),
             transactions_submitted: counter(
                 &r,

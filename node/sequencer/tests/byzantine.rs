@@ -129,6 +129,16 @@ async fn a_byzantine_member_is_not_followed() {
         top = check => top,
     };
     same_chain(&client, &urls, top).await;
+    // The honest nodes counted what they refused, by reason.
+    let refused = |reason: &str| -> u64 {
+        let counts = nodes.iter().map(|(running, _)| {
+            running.node.metrics().messages_refused.with_label_values(&[reason]).get()
+        });
+        counts.sum()
+    };
+    for reason in ["wrong_sender", "second_candidate", "vote", "undecodable"] {
+        assert!(refused(reason) > 0, "no message refused as {reason}");
+    }
     // Every stored certificate verifies, and none counts the Byzantine member: its
     // votes (its own over made-up leaves, or forged in another's name) never joined one.
     for (running, _) in &nodes {

@@ -381,6 +381,42 @@ pub enum Rejected {
 }
 
 impl Rejected {
+    /// The refusal's kind in snake case (`wrong_sender`, `second_candidate`, …): a
+    /// metric label that stays the same whatever the view or member.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Rejected::NotMember { .. } => "not_member",
+            Rejected::WrongSender { .. } => "wrong_sender",
+            Rejected::ViewOutOfRange { .. } => "view_out_of_range",
+            Rejected::StaleView { .. } => "stale_view",
+            Rejected::TooFarAhead { .. } => "too_far_ahead",
+            Rejected::Duplicate { .. } => "duplicate",
+            Rejected::Malformed { .. } => "malformed",
+            Rejected::InvalidProposalSignature { .. } => "invalid_proposal_signature",
+            Rejected::Equivocation { .. } => "equivocation",
+            Rejected::InvalidCertificate { .. } => "invalid_certificate",
+            Rejected::InvalidHeader { .. } => "invalid_header",
+            Rejected::BelowLock { .. } => "below_lock",
+            Rejected::BadVidShare { .. } => "bad_vid_share",
+            Rejected::ShareNotForMe { .. } => "share_not_for_me",
+            Rejected::Conflicting { .. } => "conflicting",
+            Rejected::ShareMismatch { .. } => "share_mismatch",
+            Rejected::NotDaMember { .. } => "not_da_member",
+            Rejected::InvalidPayload { .. } => "invalid_payload",
+            Rejected::PayloadCommitmentMismatch { .. } => "payload_commitment_mismatch",
+            Rejected::Vid { .. } => "vid",
+            Rejected::AlreadyVoted { .. } => "already_voted",
+            Rejected::NotCollecting { .. } => "not_collecting",
+            Rejected::Vote { .. } => "vote",
+            Rejected::TooManyCandidates { .. } => "too_many_candidates",
+            Rejected::SecondCandidate { .. } => "second_candidate",
+            Rejected::UnexpectedBlock { .. } => "unexpected_block",
+            Rejected::BlockMismatch { .. } => "block_mismatch",
+            Rejected::UnrequestedLeaf { .. } => "unrequested_leaf",
+            Rejected::UnknownPersist { .. } => "unknown_persist",
+        }
+    }
+
     /// A vote refused for `source`.
     fn vote(view: u64, source: QcError) -> Self {
         Rejected::Vote { view, source: Box::new(source) }

@@ -765,6 +765,7 @@ fn one_member_cannot_crowd_out_the_real_leaf_with_votes_over_made_up_ones() {
             matches!(r, Err(Rejected::SecondCandidate { signer, .. }) if signer == spammer),
             "{r:?}"
         );
+        assert_eq!(r.unwrap_err().reason(), "second_candidate");
     }
     // The real leaf still gets its candidate, and certifies with three votes of four.
     let real = [7; 32];
