@@ -139,6 +139,9 @@ async fn a_byzantine_member_is_not_followed() {
     for reason in ["wrong_sender", "second_candidate", "vote", "undecodable"] {
         assert!(refused(reason) > 0, "no message refused as {reason}");
     }
+    // Its votes over made-up leaves never filled a collector's candidates, so no real
+    // vote was turned away for want of room.
+    assert_eq!(refused("too_many_candidates"), 0, "made-up leaves crowded out a real one");
     // Every stored certificate verifies, and none counts the Byzantine member: its
     // votes (its own over made-up leaves, or forged in another's name) never joined one.
     for (running, _) in &nodes {
