@@ -136,7 +136,7 @@ async fn a_byzantine_member_is_not_followed() {
         });
         counts.sum()
     };
-    for reason in ["wrong_sender", "second_candidate", "vote", "undecodable"] {
+    for reason in ["wrong_sender", "second_candidate", "vote_invalid_signature", "undecodable"] {
         assert!(refused(reason) > 0, "no message refused as {reason}");
     }
     // Its votes over made-up leaves never filled a collector's candidates, so no real

@@ -381,8 +381,10 @@ pub enum Rejected {
 }
 
 impl Rejected {
-    /// The refusal's kind in snake case (`wrong_sender`, `second_candidate`, …): a
-    /// metric label that stays the same whatever the view or member.
+    /// The refusal's kind in snake case (`wrong_sender`, `second_candidate`, …; votes by
+    /// why: `vote_after_certificate`, which honest members' late votes get, apart from
+    /// `vote_invalid_signature` and the rest): a metric label that stays the same
+    /// whatever the view or member.
     pub fn reason(&self) -> &'static str {
         match self {
             Rejected::NotMember { .. } => "not_member",
@@ -407,7 +409,16 @@ impl Rejected {
             Rejected::Vid { .. } => "vid",
             Rejected::AlreadyVoted { .. } => "already_voted",
             Rejected::NotCollecting { .. } => "not_collecting",
-            Rejected::Vote { .. } => "vote",
+            Rejected::Vote { source, .. } => match **source {
+                QcError::AlreadyCertified { .. } => "vote_after_certificate",
+                QcError::DuplicateVote { .. } => "vote_duplicate",
+                QcError::NotMember { .. } => "vote_not_member",
+                QcError::InvalidVote { .. } | QcError::InvalidSignature { .. } => {
+                    "vote_invalid_signature"
+                }
+                QcError::WrongVoteData { .. } => "vote_wrong_data",
+                _ => "vote_error",
+            },
             Rejected::TooManyCandidates { .. } => "too_many_candidates",
             Rejected::SecondCandidate { .. } => "second_candidate",
             Rejected::UnexpectedBlock { .. } => "unexpected_block",
