@@ -21,7 +21,7 @@ use doppio_consensus::{
 };
 use doppio_network::{InboundMessage, NetworkHandle, PeerId};
 use doppio_storage::LeafId;
-use doppio_types::{Leaf, LeafCommitment, Payload, TxCommitment};
+use doppio_types::{Leaf, LeafCommitment, Payload, Transaction, TxCommitment};
 use doppio_vid::Dispersal;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc};
@@ -447,7 +447,13 @@ impl Driver {
         let Some(state) = state else {
             return tracing::warn!(view, "no state after the parent: cannot build a block");
         };
-        let exclude: HashSet<TxCommitment> = self.in_flight.values().flatten().copied().collect();
+        // This node's blocks not decided yet, and every undecided ancestor whose payload
+        // it holds: a transaction sent to several members goes in one of them.
+        let mut exclude: HashSet<TxCommitment> =
+            self.in_flight.values().flatten().copied().collect();
+        for payload in self.consensus.undecided_payloads(&parent.commit()) {
+            exclude.extend(payload.transactions().iter().map(Transaction::commit));
+        }
         let (node, events) = (self.node.clone(), self.events.clone());
         tokio::spawn(async move {
             tokio::time::sleep(node.block_interval()).await;

@@ -669,6 +669,30 @@ impl<V: HeaderValidator> Consensus<V> {
         self.leaves.get(commitment)
     }
 
+    /// The payloads of the undecided blocks from `tip` back to the last decided leaf
+    /// (`tip`'s first), those this DA member received; blocks whose payload it does not
+    /// hold are left out. A leader keeps their transactions out of the block it builds on
+    /// `tip`, so that a transaction sent to several members is not decided twice.
+    pub fn undecided_payloads(&self, tip: &LeafCommitment) -> Vec<&doppio_types::Payload> {
+        let decided = self.anchor.leaf.commit();
+        let mut out = Vec::new();
+        let mut at = *tip;
+        while at != decided {
+            let Some(leaf) = self.leaves.get(&at) else { break };
+            if leaf.view_number <= self.anchor.leaf.view_number {
+                break; // a branch that does not reach the decided leaf
+            }
+            let held = self.views.get(&leaf.view_number).and_then(|v| v.payload.as_ref());
+            if let Some((payload, commitment)) = held
+                && *commitment == leaf.block_header.payload_commitment
+            {
+                out.push(payload);
+            }
+            at = leaf.parent_commitment;
+        }
+        out
+    }
+
     fn dispatch(&mut self, from: usize, message: Message) -> Result<(), Rejected> {
         let view = message.view();
         if view > MAX_VIEW {

@@ -777,6 +777,31 @@ fn one_member_cannot_crowd_out_the_real_leaf_with_votes_over_made_up_ones() {
 }
 
 #[test]
+fn a_leader_sees_the_payloads_of_the_undecided_blocks_it_builds_on() {
+    let mut net = Net::new(Fixture::four());
+    net.until_decided(6);
+    let f = net.f.clone();
+    let node = net.nodes[0].as_ref().unwrap();
+    let decided = node.last_decided().leaf.commit();
+    let tip =
+        doppio_types::LeafCommitment(node.safety_state().high_qc.as_ref().unwrap().data.commitment);
+    // The chain from the highest certified leaf back to the decided one.
+    let mut chain = Vec::new();
+    let mut at = tip;
+    while at != decided {
+        let leaf = node.leaf(&at).expect("an undecided leaf is held");
+        chain.push(leaf.block_header.payload_commitment);
+        at = leaf.parent_commitment;
+    }
+    assert!(!chain.is_empty(), "nothing undecided after the certified tip");
+    let payloads = node.undecided_payloads(&tip);
+    let commitments: Vec<_> =
+        payloads.iter().map(|p| f.vid.commit_only(p.bytes()).unwrap()).collect();
+    assert_eq!(commitments, chain, "every undecided block's payload, the tip's first");
+    assert!(node.undecided_payloads(&decided).is_empty(), "nothing past the decided leaf");
+}
+
+#[test]
 fn other_inputs_are_refused_with_typed_errors() {
     let mut net = frozen();
     let f = net.f.clone();
