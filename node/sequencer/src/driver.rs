@@ -448,12 +448,17 @@ impl Driver {
             return tracing::warn!(view, "no state after the parent: cannot build a block");
         };
         // This node's blocks not decided yet, and every undecided ancestor whose payload
-        // it holds: a transaction sent to several members goes in one of them.
+        // it holds (from a DA proposal, or fetched with the leaf): a transaction sent to
+        // several members goes in one of them.
         let mut exclude: HashSet<TxCommitment> =
             self.in_flight.values().flatten().copied().collect();
-        for payload in self.consensus.undecided_payloads(&parent.commit()) {
-            exclude.extend(payload.transactions().iter().map(Transaction::commit));
+        let fetched = self.payloads.payloads.lock().expect("payloads lock");
+        for (leaf, payload) in self.consensus.undecided_payloads(&parent.commit()) {
+            if let Some(payload) = payload.or_else(|| fetched.get(&leaf)) {
+                exclude.extend(payload.transactions().iter().map(Transaction::commit));
+            }
         }
+        drop(fetched);
         let (node, events) = (self.node.clone(), self.events.clone());
         tokio::spawn(async move {
             tokio::time::sleep(node.block_interval()).await;

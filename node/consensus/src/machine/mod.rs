@@ -669,11 +669,14 @@ impl<V: HeaderValidator> Consensus<V> {
         self.leaves.get(commitment)
     }
 
-    /// The payloads of the undecided blocks from `tip` back to the last decided leaf
-    /// (`tip`'s first), those this DA member received; blocks whose payload it does not
-    /// hold are left out. A leader keeps their transactions out of the block it builds on
+    /// The undecided blocks from `tip` back to the last decided leaf (`tip` first; none
+    /// when `tip` is decided), each with its payload where this DA member received it in
+    /// a DA proposal. A leader keeps their transactions out of the block it builds on
     /// `tip`, so that a transaction sent to several members is not decided twice.
-    pub fn undecided_payloads(&self, tip: &LeafCommitment) -> Vec<&doppio_types::Payload> {
+    pub fn undecided_payloads(
+        &self,
+        tip: &LeafCommitment,
+    ) -> Vec<(LeafCommitment, Option<&doppio_types::Payload>)> {
         let decided = self.anchor.leaf.commit();
         let mut out = Vec::new();
         let mut at = *tip;
@@ -683,11 +686,10 @@ impl<V: HeaderValidator> Consensus<V> {
                 break; // a branch that does not reach the decided leaf
             }
             let held = self.views.get(&leaf.view_number).and_then(|v| v.payload.as_ref());
-            if let Some((payload, commitment)) = held
-                && *commitment == leaf.block_header.payload_commitment
-            {
-                out.push(payload);
-            }
+            let payload = held
+                .filter(|(_, commitment)| *commitment == leaf.block_header.payload_commitment)
+                .map(|(payload, _)| payload);
+            out.push((at, payload));
             at = leaf.parent_commitment;
         }
         out

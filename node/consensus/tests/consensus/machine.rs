@@ -795,8 +795,10 @@ fn a_leader_sees_the_payloads_of_the_undecided_blocks_it_builds_on() {
     }
     assert!(!chain.is_empty(), "nothing undecided after the certified tip");
     let payloads = node.undecided_payloads(&tip);
-    let commitments: Vec<_> =
-        payloads.iter().map(|p| f.vid.commit_only(p.bytes()).unwrap()).collect();
+    let commitments: Vec<_> = payloads
+        .iter()
+        .map(|(_, p)| f.vid.commit_only(p.expect("a DA member holds it").bytes()).unwrap())
+        .collect();
     assert_eq!(commitments, chain, "every undecided block's payload, the tip's first");
     assert!(node.undecided_payloads(&decided).is_empty(), "nothing past the decided leaf");
 }
