@@ -447,20 +447,23 @@ impl Driver {
         let Some(state) = state else {
             return tracing::warn!(view, "no state after the parent: cannot build a block");
         };
-        // This node's blocks not decided yet, and every undecided ancestor whose payload
-        // it holds (from a DA proposal, or fetched with the leaf): a transaction sent to
-        // several members goes in one of them.
+        // Left out of the block: this node's blocks not decided yet, and every undecided
+        // ancestor whose payload it holds (from a DA proposal, or fetched with the leaf),
+        // so that a transaction sent to several members goes in one of them. The
+        // ancestors' transactions are parsed and hashed in the task, not in the driver's
+        // loop or under the fetched payloads' lock.
         let mut exclude: HashSet<TxCommitment> =
             self.in_flight.values().flatten().copied().collect();
-        let fetched = self.payloads.payloads.lock().expect("payloads lock");
-        for (leaf, payload) in self.consensus.undecided_payloads(&parent.commit()) {
-            if let Some(payload) = payload.or_else(|| fetched.get(&leaf)) {
-                exclude.extend(payload.transactions().iter().map(Transaction::commit));
-            }
-        }
-        drop(fetched);
+        let ancestors: Vec<Payload> = {
+            let fetched = self.payloads.payloads.lock().expect("payloads lock");
+            let undecided = self.consensus.undecided_payloads(&parent.commit()).into_iter();
+            undecided.filter_map(|(leaf, p)| p.or_else(|| fetched.get(&leaf)).cloned()).collect()
+        };
         let (node, events) = (self.node.clone(), self.events.clone());
         tokio::spawn(async move {
+            for payload in &ancestors {
+                exclude.extend(payload.transactions().iter().map(Transaction::commit));
+            }
             tokio::time::sleep(node.block_interval()).await;
             let built = node.build_block(view, &parent, &state, &exclude).await;
             let _ = events.send(Event::Built(view, Box::new(built)));
