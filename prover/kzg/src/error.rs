@@ -116,4 +116,13 @@ pub enum KzgError {
     /// The acceleration layer refused an operation.
     #[error(transparent)]
     Accel(#[from] AccelError),
+    /// The SRS's Lagrange basis for a domain could not be had: it could not be read, or
+    /// it does not match the powers of tau.
+    #[error("Lagrange basis of the domain of {domain} points: {reason}")]
+    LagrangeBasis {
+        /// The domain size.
+        domain: usize,
+        /// What is wrong.
+        reason: String,
+    },
 }

@@ -8,6 +8,12 @@
 //! representation arkworks uses for BN254, so limbs are taken as they are after a
 //! range check. Only the prefix of each section that is asked for is read, so a
 //! ceremony file of 2^28 powers serves a small SRS quickly.
+//!
+//! Files prepared for phase 2 (`snarkjs powersoftau prepare phase2`, as the published
+//! `powersOfTau28_hez_final_NN.ptau` files are) add section 12: for every `p` from 0 to
+//! `power + 1`, the `2^p` G1 points `[Lᵢ(τ)]₁` of the Lagrange basis of the domain of
+//! the `2^p`-th roots of unity, in the order of `ωⁱ`, one domain after the other (so
+//! the domain of `2^k` starts at point `2^k − 1`).
 
 use std::{
     fs::File,
@@ -147,6 +153,53 @@ fn read_from(r: &mut Reader, g1_count: usize, g2_count: usize) -> Result<PtauPow
     let g2 = read_points(r, &sections, 3, "tauG2", G2_BYTES, g2_total, power, g2_count, g2_point)?;
     Ok(PtauPowers { power, g1, g2 })
 }
+
+/// The Lagrange basis of the domain of `n = 2^k` points from section 12, or `None` when
+/// the file has no section 12 (it was not prepared for phase 2) or no basis that large.
+pub(crate) fn read_lagrange(path: &Path, n: usize) -> Result<Option<Vec<G1Affine>>, PtauError> {
+    let with_path = |e: PtauError| match e {
+        PtauError::Io { source, .. } => PtauError::Io { path: path.to_owned(), source },
+        other => other,
+    };
+    let file = File::open(path).map_err(io_error).map_err(with_path)?;
+    let len = file.metadata().map_err(io_error).map_err(with_path)?.len();
+    let mut r = Reader { file, len };
+    lagrange_from(&mut r, n).map_err(with_path)
+}
+
+fn lagrange_from(r: &mut Reader, n: usize) -> Result<Option<Vec<G1Affine>>, PtauError> {
+    let sections = sections(r)?;
+    if !sections.iter().any(|s| s.0 == LAGRANGE_G1) {
+        return Ok(None);
+    }
+    let (header, _) = find(&sections, 1, "header")?;
+    let power = r.u32_at(header + 4 + 32, "header")?;
+    if power > 32 || !n.is_power_of_two() || n as u64 > 1u64 << (power + 1) {
+        return Ok(None);
+    }
+    let (offset, len) = find(&sections, LAGRANGE_G1, "lagrangeG1")?;
+    let total = (1u64 << (power + 2)) - 1;
+    if len < total * G1_BYTES {
+        return Err(PtauError::SectionSize {
+            id: LAGRANGE_G1,
+            len,
+            expected: total * G1_BYTES,
+            power,
+        });
+    }
+    let first = n as u64 - 1;
+    let mut bytes = vec![0u8; n * G1_BYTES as usize];
+    r.read_at(offset + first * G1_BYTES, &mut bytes, "lagrangeG1")?;
+    bytes
+        .chunks_exact(G1_BYTES as usize)
+        .enumerate()
+        .map(|(i, b)| g1_point(b, i))
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
+/// Section 12 of a file prepared for phase 2: Lagrange bases of G1.
+const LAGRANGE_G1: u32 = 12;
 
 #[allow(clippy::too_many_arguments)]
 fn read_points<P>(

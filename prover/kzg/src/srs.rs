@@ -7,8 +7,8 @@ use std::{
 
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, ScalarMul, pairing::Pairing};
-use ark_ff::{Field, UniformRand, Zero};
-use doppio_accel::Accel;
+use ark_ff::{FftField, Field, UniformRand, Zero};
+use doppio_accel::{Accel, Coset, NttDirection};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
@@ -54,7 +54,7 @@ impl Srs {
             "using an INSECURE development SRS: its secret is derived from a public seed; \
              never use it outside tests and demos"
         );
-        let tau = Fr::rand(&mut ChaCha20Rng::seed_from_u64(seed));
+        let tau = dev_tau(seed);
         let mut powers = Vec::with_capacity(max_degree + 1);
         let mut p = Fr::ONE;
         for _ in 0..=max_degree {
@@ -125,10 +125,94 @@ impl Srs {
         Ok(CommitKey::new(accel.prepare_bases(self.g1[..=degree].to_vec())))
     }
 
+    /// `[Lᵢ(τ)]₁` for `i < n`: the Lagrange basis of the domain of the `n`-th roots of
+    /// unity (`ω = Fr::get_root_of_unity(n)`, `Lᵢ(ωʲ) = [i = j]`), so that
+    /// `Σ eᵢ·[Lᵢ(τ)]₁` commits to the polynomial of degree below `n` that takes the values
+    /// `e` on the domain, without transforming them, and zero or small values cost
+    /// the MSM little. A dev SRS computes it from its secret; a `.ptau` file gives it when
+    /// it was prepared for phase 2 (section 12) and it is checked against the powers
+    /// here (a random combination of the basis against the same combination's
+    /// coefficients on the powers, two MSMs of `n` on `accel`). `None` for a file
+    /// without the section.
+    ///
+    /// `n` must be a power of two of at most `max_degree + 1`
+    /// ([`KzgError::SrsTooSmall`] otherwise); a basis that cannot be read or does not
+    /// match the powers is [`KzgError::LagrangeBasis`].
+    pub fn lagrange_basis(
+        &self,
+        n: usize,
+        accel: &Accel,
+    ) -> Result<Option<Vec<G1Affine>>, KzgError> {
+        let refuse = |reason: String| KzgError::LagrangeBasis { domain: n, reason };
+        let Some(omega) = n.is_power_of_two().then(|| Fr::get_root_of_unity(n as u64)).flatten()
+        else {
+            return Err(refuse("the domain size is not a power of two of BN254 Fr".into()));
+        };
+        if n > self.g1.len() {
+            return Err(KzgError::SrsTooSmall {
+                degree: n - 1,
+                needed: n,
+                available: self.g1.len(),
+            });
+        }
+        let basis = match &self.origin {
+            SrsOrigin::InsecureDev { seed } => dev_lagrange(dev_tau(*seed), omega, n),
+            SrsOrigin::Ptau { path, .. } => {
+                match ptau::read_lagrange(path, n).map_err(|e| refuse(e.to_string()))? {
+                    Some(basis) => basis,
+                    None => return Ok(None),
+                }
+            }
+        };
+        check_lagrange(&self.g1[..n], &basis, accel).map_err(refuse)?;
+        Ok(Some(basis))
+    }
+
     /// The key that verifies openings.
     pub fn verifier_key(&self) -> VerifierKey {
         VerifierKey { g: self.g1[0], h: self.g2[0], tau_h: self.g2[1] }
     }
+}
+
+fn dev_tau(seed: u64) -> Fr {
+    Fr::rand(&mut ChaCha20Rng::seed_from_u64(seed))
+}
+
+/// `Lᵢ(τ) = ωⁱ·(τⁿ − 1) / (n·(τ − ωⁱ))` times the generator.
+fn dev_lagrange(tau: Fr, omega: Fr, n: usize) -> Vec<G1Affine> {
+    let mut points = Vec::with_capacity(n);
+    let mut w = Fr::ONE;
+    for _ in 0..n {
+        points.push(w);
+        w *= omega;
+    }
+    let zh = tau.pow([n as u64]) - Fr::ONE;
+    let scalars: Vec<Fr> = if zh.is_zero() {
+        // τ is itself a root of unity: Lᵢ(τ) is 1 at that root and 0 elsewhere.
+        points.iter().map(|&w| if w == tau { Fr::ONE } else { Fr::zero() }).collect()
+    } else {
+        let mut denominators: Vec<Fr> = points.iter().map(|&w| tau - w).collect();
+        ark_ff::batch_inversion(&mut denominators);
+        let scale = zh * Fr::from(n as u64).inverse().expect("n < r");
+        points.iter().zip(&denominators).map(|(&w, &d)| w * d * scale).collect()
+    };
+    G1Projective::generator().batch_mul(&scalars)
+}
+
+/// Checks `basis[i] = [Lᵢ(τ)]₁` against `powers[j] = [τʲ]₁` (`j < n`): for random
+/// values `ρ`, `Σ ρᵢ·basis[i]` must equal `Σ cⱼ·powers[j]` with `c` the coefficients of
+/// the polynomial taking the values `ρ` on the domain.
+fn check_lagrange(powers: &[G1Affine], basis: &[G1Affine], accel: &Accel) -> Result<(), String> {
+    let mut rng = ChaCha20Rng::from_entropy();
+    let rho: Vec<Fr> = (0..basis.len()).map(|_| Fr::rand(&mut rng)).collect();
+    let mut coeffs = rho.clone();
+    accel.ntt(&mut coeffs, NttDirection::Inverse, Coset::None).map_err(|e| e.to_string())?;
+    let by_basis = accel.msm(basis, &rho).map_err(|e| e.to_string())?;
+    let by_powers = accel.msm(powers, &coeffs).map_err(|e| e.to_string())?;
+    if by_basis != by_powers {
+        return Err("the points are not the Lagrange basis of the powers of tau".into());
+    }
+    Ok(())
 }
 
 /// Checks that `g1[i] = [τ^i]₁` and `g2 = [1]₂, [τ]₂` for one `τ`.

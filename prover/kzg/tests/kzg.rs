@@ -210,3 +210,89 @@ proptest::proptest! {
         proptest::prop_assert_eq!(eval(&p, x), eval(&q, x) * (x - z) + v);
     }
 }
+
+/// `Σ eᵢ·basis[i]` against the commitment to the coefficients of the polynomial taking
+/// the values `e` on the domain, computed by the naive inverse DFT.
+fn assert_lagrange_commits_like_powers(srs: &Srs, n: usize) {
+    use ark_ec::CurveGroup;
+    use ark_ff::{FftField, Field};
+    let basis = srs.lagrange_basis(n, &accel()).unwrap().expect("a basis");
+    assert_eq!(basis.len(), n);
+    let values = poly(n, n as u64);
+    let omega_inv = Fr::get_root_of_unity(n as u64).unwrap().inverse().unwrap();
+    let n_inv = Fr::from(n as u64).inverse().unwrap();
+    let coeffs: Vec<Fr> = (0..n)
+        .map(|j| {
+            let w = omega_inv.pow([j as u64]);
+            n_inv * values.iter().rev().fold(Fr::zero(), |acc, v| acc * w + v)
+        })
+        .collect();
+    let by_basis: ark_bn254::G1Projective =
+        basis.iter().zip(&values).map(|(p, v)| p.into_group() * v).sum();
+    let by_powers = srs.commit_key(n - 1, &accel()).unwrap().commit(&accel(), &coeffs).unwrap();
+    assert_eq!(by_basis.into_affine(), by_powers, "domain {n}");
+}
+
+#[test]
+fn lagrange_bases_of_the_dev_srs_and_of_a_prepared_ptau_commit_like_the_powers() {
+    let dev = Srs::insecure_dev(40, 9);
+    let file = Srs::from_ptau(&data("pot5.ptau"), 62, &accel()).unwrap();
+    for n in [1, 2, 4, 8, 16, 32] {
+        assert_lagrange_commits_like_powers(&dev, n);
+        assert_lagrange_commits_like_powers(&file, n);
+    }
+    // Domains the SRS cannot serve are refused by name.
+    let e = file.lagrange_basis(64, &accel()).unwrap_err();
+    assert_eq!(e, KzgError::SrsTooSmall { degree: 63, needed: 64, available: 63 });
+    let e = dev.lagrange_basis(12, &accel()).unwrap_err();
+    assert!(matches!(e, KzgError::LagrangeBasis { domain: 12, .. }), "{e}");
+}
+
+/// The Lagrange basis of the domain of 8 from a copy of the prepared file with `corrupt`
+/// applied to its bytes.
+fn lagrange_of_corrupted(
+    name: &str,
+    corrupt: impl FnOnce(&mut Vec<u8>),
+) -> Result<Option<Vec<G1Affine>>, KzgError> {
+    let mut bytes = std::fs::read(data("pot5.ptau")).unwrap();
+    corrupt(&mut bytes);
+    let path = std::env::temp_dir().join(format!("doppio-kzg-{}-{name}.ptau", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let result = Srs::from_ptau(&path, 30, &accel()).unwrap().lagrange_basis(8, &accel());
+    std::fs::remove_file(&path).unwrap();
+    result
+}
+
+#[test]
+fn a_corrupted_or_missing_lagrange_section_is_refused_or_skipped() {
+    // The domain of 8 starts at point 7 of section 12.
+    let at = |b: &[u8], i: usize| section(b, 12) + 64 * (7 + i);
+    let e = lagrange_of_corrupted("lagrange-swapped", |b| {
+        let (p, q) = (at(b, 2), at(b, 3));
+        let (x, y) = (b[p..p + 64].to_vec(), b[q..q + 64].to_vec());
+        b[p..p + 64].copy_from_slice(&y);
+        b[q..q + 64].copy_from_slice(&x);
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&e, KzgError::LagrangeBasis { domain: 8, reason } if reason.contains("not the Lagrange basis")),
+        "{e}"
+    );
+    let e = lagrange_of_corrupted("lagrange-offcurve", |b| {
+        let p = at(b, 5);
+        b[p + 32] ^= 1;
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&e, KzgError::LagrangeBasis { domain: 8, reason } if reason.contains("point 5")),
+        "{e}"
+    );
+    // A file that was not prepared for phase 2 has no basis: the caller commits with
+    // the powers instead.
+    let none = lagrange_of_corrupted("lagrange-missing", |b| {
+        let h = section(b, 12) - 12;
+        b[h] = 99;
+    })
+    .unwrap();
+    assert!(none.is_none());
+}
