@@ -125,7 +125,11 @@ pub struct ProvingKey {
     pub(crate) selectors: Vec<Vec<Fr>>,
     pub(crate) sigmas: Vec<Vec<Fr>>,
     powers: Vec<G1Affine>,
+    /// `[Lᵢ(τ)]₁` of the domain when the SRS gave it ([`Srs::lagrange_basis`]): the
+    /// wires are then committed to from their values, most of which are zero or small.
+    lagrange: Option<Vec<G1Affine>>,
     commit_key: OnceLock<CommitKey>,
+    lagrange_key: OnceLock<CommitKey>,
     pub(crate) coset_cache: OnceLock<CosetCache>,
 }
 
@@ -145,6 +149,7 @@ impl PartialEq for ProvingKey {
             && self.selectors == other.selectors
             && self.sigmas == other.sigmas
             && self.powers == other.powers
+            && self.lagrange == other.lagrange
     }
 }
 
@@ -162,6 +167,33 @@ impl ProvingKey {
     /// The commit key over this key's powers, prepared on `accel` on first use.
     pub(crate) fn commit_key(&self, accel: &Accel) -> &CommitKey {
         self.commit_key.get_or_init(|| CommitKey::from_powers(accel, self.powers.clone()))
+    }
+
+    /// The commit key over the domain's Lagrange basis, when the key has one: it commits
+    /// to the polynomial of degree below `n` with the given values on the domain.
+    pub(crate) fn lagrange_key(&self, accel: &Accel) -> Option<&CommitKey> {
+        let basis = self.lagrange.as_ref()?;
+        Some(self.lagrange_key.get_or_init(|| CommitKey::from_powers(accel, basis.clone())))
+    }
+
+    /// The same key without its Lagrange basis: it commits to wires from their
+    /// coefficients, as a key from an SRS without the basis does.
+    pub fn without_lagrange_basis(&self) -> ProvingKey {
+        ProvingKey {
+            vk: self.vk.clone(),
+            selectors: self.selectors.clone(),
+            sigmas: self.sigmas.clone(),
+            powers: self.powers.clone(),
+            lagrange: None,
+            commit_key: self.commit_key.clone(),
+            lagrange_key: OnceLock::new(),
+            coset_cache: self.coset_cache.clone(),
+        }
+    }
+
+    /// Whether wires are committed to over the domain's Lagrange basis.
+    pub fn has_lagrange_basis(&self) -> bool {
+        self.lagrange.is_some()
     }
 
     /// The selectors that are not identically zero (the others' terms are skipped).
@@ -227,6 +259,9 @@ impl ProvingKey {
         if self.powers.len() != srs_degree(n) + 1 || self.powers[0] != self.vk.g {
             return Err(PlonkError::MalformedKey("SRS powers do not match the domain or [1]₁"));
         }
+        if self.lagrange.as_ref().is_some_and(|l| l.len() != n) {
+            return Err(PlonkError::MalformedKey("the Lagrange basis does not match the domain"));
+        }
         Ok(n)
     }
 }
@@ -246,7 +281,8 @@ impl CanonicalSerialize for ProvingKey {
         self.vk.serialize_with_mode(&mut writer, compress)?;
         self.selectors.serialize_with_mode(&mut writer, compress)?;
         self.sigmas.serialize_with_mode(&mut writer, compress)?;
-        self.powers.serialize_with_mode(&mut writer, compress)
+        self.powers.serialize_with_mode(&mut writer, compress)?;
+        self.lagrange.serialize_with_mode(&mut writer, compress)
     }
 
     fn serialized_size(&self, compress: Compress) -> usize {
@@ -254,6 +290,7 @@ impl CanonicalSerialize for ProvingKey {
             + self.selectors.serialized_size(compress)
             + self.sigmas.serialized_size(compress)
             + self.powers.serialized_size(compress)
+            + self.lagrange.serialized_size(compress)
     }
 }
 
@@ -268,7 +305,9 @@ impl CanonicalDeserialize for ProvingKey {
             selectors: Vec::deserialize_with_mode(&mut reader, compress, validate)?,
             sigmas: Vec::deserialize_with_mode(&mut reader, compress, validate)?,
             powers: Vec::deserialize_with_mode(&mut reader, compress, validate)?,
+            lagrange: Option::deserialize_with_mode(&mut reader, compress, validate)?,
             commit_key: OnceLock::new(),
+            lagrange_key: OnceLock::new(),
             coset_cache: OnceLock::new(),
         };
         if validate == Validate::Yes {
@@ -320,6 +359,7 @@ pub fn preprocess(
         return Err(PlonkError::CircuitTooLarge { domain: n, max: MAX_DOMAIN });
     }
     let commit_key = srs.commit_key(srs_degree(n), accel)?;
+    let lagrange = srs.lagrange_basis(n, accel)?;
     let omega_powers = powers(root_of_unity(n), n);
     let rows: Vec<[Fr; NUM_SELECTORS]> =
         (0..n).into_par_iter().map(|i| circuit.row(i).selectors.to_array()).collect();
@@ -327,10 +367,26 @@ pub fn preprocess(
         (0..NUM_SELECTORS).map(|s| rows.iter().map(|r| r[s]).collect()).collect();
     drop(rows);
     polys.extend(permutation_evals(circuit, n, &omega_powers));
+    // With the Lagrange basis the selectors (mostly zeros and small constants) are
+    // committed to from their values; the commitments are the same.
+    let lagrange_key = OnceLock::new();
+    let by_values = match &lagrange {
+        Some(basis) => {
+            let key = lagrange_key.get_or_init(|| CommitKey::from_powers(accel, basis.clone()));
+            let refs: Vec<&[Fr]> = polys.iter().map(|p| p.as_slice()).collect();
+            Some(key.commit_batch(accel, &refs)?)
+        }
+        None => None,
+    };
     let mut refs: Vec<&mut [Fr]> = polys.iter_mut().map(|p| p.as_mut_slice()).collect();
     accel.ntt_batch(&mut refs, NttDirection::Inverse, Coset::None)?;
-    let refs: Vec<&[Fr]> = polys.iter().map(|p| p.as_slice()).collect();
-    let comms = commit_key.commit_batch(accel, &refs)?;
+    let comms = match by_values {
+        Some(comms) => comms,
+        None => {
+            let refs: Vec<&[Fr]> = polys.iter().map(|p| p.as_slice()).collect();
+            commit_key.commit_batch(accel, &refs)?
+        }
+    };
     let opening = srs.verifier_key();
     let vk = VerifyingKey {
         domain_size: n as u64,
@@ -348,7 +404,9 @@ pub fn preprocess(
         selectors: polys,
         sigmas,
         powers: commit_key.powers().to_vec(),
+        lagrange,
         commit_key: OnceLock::from(commit_key),
+        lagrange_key,
         coset_cache: OnceLock::new(),
     };
     Ok((pk, vk))

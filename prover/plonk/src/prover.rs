@@ -5,7 +5,8 @@
 //! `n`) and the `5n` quotient values are alive at once; a `2^20`-row circuit peaks at
 //! about 2.5 GiB.
 
-use ark_bn254::{Fr, G1Affine};
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{FftField, Field, One, UniformRand, Zero, batch_inversion};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use doppio_accel::{
@@ -200,6 +201,13 @@ impl<'a> Prover<'a> {
         let mut clock = RoundClock::new();
         // Round 1: wire polynomials, blinded to degree n + 1.
         let wire_evals = self.wire_evaluations();
+        let blinds: Vec<Vec<Fr>> = (0..NUM_WIRES).map(|_| random_vec(rng, 2)).collect();
+        // Over the Lagrange basis the commitments come from the values, about half of
+        // them zero or small, before the transform.
+        let by_values = match self.pk.lagrange_key(self.accel) {
+            Some(key) => Some(self.commit_blinded_values(key, &wire_evals, &blinds)?),
+            None => None,
+        };
         // Room for the blinding's two coefficients, so that `blind` does not reallocate.
         let mut wires: Vec<Vec<Fr>> = wire_evals
             .iter()
@@ -211,8 +219,11 @@ impl<'a> Prover<'a> {
             .collect();
         self.accel.ntt_batch(&mut as_muts(&mut wires), NttDirection::Inverse, Coset::None)?;
         let wires: Vec<Vec<Fr>> =
-            wires.into_iter().map(|w| blind(w, n, &random_vec(rng, 2))).collect();
-        let wire_comms = self.ck.commit_batch(self.accel, &as_refs(&wires))?;
+            wires.into_iter().zip(&blinds).map(|(w, b)| blind(w, n, b)).collect();
+        let wire_comms = match by_values {
+            Some(comms) => comms,
+            None => self.ck.commit_batch(self.accel, &as_refs(&wires))?,
+        };
         transcript.append_points(&wire_comms);
         let beta = transcript.challenge();
         let gamma = transcript.challenge();
@@ -277,6 +288,28 @@ impl<'a> Prover<'a> {
             opening: openings[0],
             shift_opening: openings[1],
         })
+    }
+
+    /// The commitments to the wires blinded as [`blind`] does, from their values on the
+    /// domain: `Σᵢ vᵢ·[Lᵢ(τ)]₁ + Σₖ bₖ·([τ^(n+k)]₁ − [τ^k]₁)`, since `blind` adds
+    /// `(b₀ + b₁X)·(Xⁿ − 1)`.
+    fn commit_blinded_values(
+        &self,
+        lagrange: &CommitKey,
+        values: &[Vec<Fr>],
+        blinds: &[Vec<Fr>],
+    ) -> Result<Vec<G1Affine>, PlonkError> {
+        let n = self.n;
+        let sums = lagrange.commit_batch(self.accel, &as_refs(values))?;
+        let powers = self.ck.powers();
+        let vanishing: Vec<G1Projective> =
+            (0..2).map(|k| powers[n + k].into_group() - powers[k]).collect();
+        let blinded: Vec<G1Projective> = sums
+            .into_iter()
+            .zip(blinds)
+            .map(|(sum, b)| sum + vanishing[0] * b[0] + vanishing[1] * b[1])
+            .collect();
+        Ok(G1Projective::normalize_batch(&blinded))
     }
 
     /// The witness value on every wire of every row.

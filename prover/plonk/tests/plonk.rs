@@ -530,6 +530,41 @@ fn cached_coset_evaluations_give_the_same_proof() {
     assert_eq!(cached_pk.compressed_size(), pk.compressed_size());
 }
 
+/// Wires committed to from their values over the SRS's Lagrange basis give the proof
+/// committed to from their coefficients, byte for byte.
+#[test]
+fn wires_committed_over_the_lagrange_basis_give_the_same_proof() {
+    let c = gadgets(18);
+    let (pk, vk, _) = setup(&c, 18);
+    assert!(pk.has_lagrange_basis());
+    let accel = accel();
+    let by_values = prove(&accel, &pk, &c, &mut rng(19)).unwrap();
+    let plain = pk.without_lagrange_basis();
+    assert!(!plain.has_lagrange_basis());
+    let by_coefficients = prove(&accel, &plain, &c, &mut rng(19)).unwrap();
+    assert_eq!(by_values, by_coefficients);
+    verify(&vk, &c.public_inputs(), &by_values).unwrap();
+    // The basis is part of the key and its encoding; a key without one round-trips too.
+    assert_ne!(plain, pk);
+    assert_eq!(round_trip(&plain), plain);
+}
+
+/// A key from a Powers-of-Tau file prepared for phase 2 (made by snarkjs) takes the
+/// file's Lagrange basis, and its proofs are those of the same key without it.
+#[test]
+fn a_key_from_a_prepared_ptau_file_commits_over_its_lagrange_basis() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kzg/tests/data/pot5.ptau");
+    let accel = accel();
+    let c = cubic(3);
+    let srs = Srs::from_ptau(&path, srs_degree(c.domain_size()), &accel).unwrap();
+    let (pk, vk) = preprocess(&srs, &c, &accel).unwrap();
+    assert!(pk.has_lagrange_basis());
+    let proof = prove(&accel, &pk, &c, &mut rng(20)).unwrap();
+    verify(&vk, &c.public_inputs(), &proof).unwrap();
+    let plain = prove(&accel, &pk.without_lagrange_basis(), &c, &mut rng(20)).unwrap();
+    assert_eq!(plain, proof);
+}
+
 #[test]
 fn proofs_are_the_same_with_and_without_the_cpu_lanes() {
     // Where the CPU has the AVX-512 IFMA lanes, the quotient's rows are evaluated eight
