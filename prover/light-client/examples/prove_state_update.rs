@@ -1,9 +1,10 @@
 //! Proves one state update for a full stake table of the given capacity (every entry
 //! signs) and reports gate count, times and the share of the layer's MSMs and NTTs.
 //!
-//! `cargo run --release -p doppio-light-client --example prove_state_update -- 200 [cache]`
+//! `cargo run --release -p doppio-light-client --example prove_state_update -- 200 [cache] [coefficients]`
 //! (`cache`: then prove again with the key's coset evaluations cached, as the state
-//! prover does by default)
+//! prover does by default; `coefficients`: commit to the wires from their coefficients,
+//! as a key without the SRS's Lagrange basis does)
 
 use std::time::Instant;
 
@@ -28,11 +29,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "capacity {capacity}: {gates} gates, domain {domain}, built in {:.2?}",
         start.elapsed()
     );
+    // What the wire commitments over the Lagrange basis pay for: the witness's values.
+    let signatures = dev
+        .signing_keys()
+        .iter()
+        .map(|k| k.sign(&state.to_fields()).map(Some))
+        .collect::<Result<Vec<_>, _>>()?;
+    let table = dev.table();
+    let witness =
+        state_update_circuit(capacity, table.entries(), dev.threshold(), &state, &signatures)?;
+    let [zero, small, medium, full] = witness.wire_value_sizes();
+    drop(witness);
+    let share = |k: usize| 100.0 * k as f64 / (5 * domain) as f64;
+    println!(
+        "wire slots: {:.1}% zero, {:.1}% below 2^8, {:.1}% below 2^64, {:.1}% full-size",
+        share(zero),
+        share(small),
+        share(medium),
+        share(full)
+    );
     let start = Instant::now();
     let srs = Srs::insecure_dev(doppio_plonk::srs_degree(shape.domain_size()), 1);
     drop(shape);
     let (pk, vk) = setup(&srs, capacity, &accel)?;
     drop(srs);
+    let flags: Vec<String> = std::env::args().skip(2).collect();
+    let has = |flag: &str| flags.iter().any(|f| f == flag);
+    let pk = if has("coefficients") { pk.without_lagrange_basis() } else { pk };
+    println!("wires committed over the Lagrange basis: {}", pk.has_lagrange_basis());
     println!("dev SRS + setup: {:.2?}", start.elapsed());
     let timed_prove = |label: &str| -> Result<_, Box<dyn std::error::Error>> {
         let before = accel.metrics().snapshot();
@@ -52,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(proof)
     };
     let mut proof = timed_prove("prove (native checks, witness, proof)")?;
-    if std::env::args().nth(2).as_deref() == Some("cache") {
+    if has("cache") {
         let start = Instant::now();
         pk.cache_coset_evaluations(&accel)?;
         println!("cache coset evaluations: {:.2?}", start.elapsed());

@@ -1013,6 +1013,26 @@ impl Circuit {
         &self.values
     }
 
+    /// How the witness values on the domain's `5n` wire slots are spread:
+    /// `[zero, below 2^8, below 2^64, the rest]` slot counts (what the wire commitments
+    /// over the Lagrange basis cost depends on).
+    pub fn wire_value_sizes(&self) -> [usize; 4] {
+        let counts = (0..self.domain_size()).into_par_iter().map(|i| {
+            let mut c = [0usize; 4];
+            for v in self.wires(i) {
+                let bits = self.values[v.0].into_bigint().num_bits();
+                c[match bits {
+                    0 => 0,
+                    1..=8 => 1,
+                    9..=64 => 2,
+                    _ => 3,
+                }] += 1;
+            }
+            c
+        });
+        counts.reduce(|| [0; 4], |a, b| std::array::from_fn(|k| a[k] + b[k]))
+    }
+
     /// Checks every gate against the witness, in row order, and names the first that
     /// fails. Copy constraints hold by construction (wires hold variables).
     pub fn check_satisfied(&self) -> Result<(), CircuitError> {

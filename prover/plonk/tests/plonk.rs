@@ -549,6 +549,21 @@ fn wires_committed_over_the_lagrange_basis_give_the_same_proof() {
     assert_eq!(round_trip(&plain), plain);
 }
 
+#[test]
+fn wire_value_sizes_count_every_slot_of_the_domain() {
+    let mut c = Circuit::new();
+    let b = c.bool_witness(true);
+    let wide = c.witness(Fr::from(1u64 << 40));
+    let big = c.witness(-Fr::one());
+    c.mul(b, wide).unwrap();
+    c.add(big, big).unwrap();
+    let [zero, small, medium, full] = c.wire_value_sizes();
+    assert_eq!(zero + small + medium + full, 5 * c.domain_size());
+    // The row fixing the constant 1 holds it once, the boolean row holds 1 twice; b·wide
+    // has 1, 2^40 and 2^40; big + big has −1, −1 and −2, full-size field elements.
+    assert_eq!((small, medium, full), (4, 2, 3));
+}
+
 /// A key from a Powers-of-Tau file prepared for phase 2 (made by snarkjs) takes the
 /// file's Lagrange basis, and its proofs are those of the same key without it.
 #[test]
