@@ -509,6 +509,15 @@ pub fn from_args(args: &ProverArgs) -> anyhow::Result<StateProver> {
             )?
         }
     };
+    if pk.has_lagrange_basis() {
+        tracing::info!("proving key: wires committed to over the SRS's Lagrange basis");
+    } else {
+        tracing::warn!(
+            "the SRS file has no Lagrange basis (section 12 of a .ptau prepared with \
+             `snarkjs powersoftau prepare phase2`, as the hez_final files are): wires are \
+             committed to from their coefficients, which makes proofs about 10% slower"
+        );
+    }
     if args.coset_cache {
         cache_cosets(&pk, &accel)?;
     }
