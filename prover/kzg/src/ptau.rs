@@ -119,22 +119,23 @@ fn find(
         .ok_or(PtauError::MissingSection { id, name })
 }
 
-/// Reads `g1_count` powers from section 2 and `g2_count` from section 3 (each at most
-/// what the file holds; the caller checks the counts it got).
-pub(crate) fn read(path: &Path, g1_count: usize, g2_count: usize) -> Result<PtauPowers, PtauError> {
+/// Opens `path` and runs `f` on it, naming the file in I/O errors.
+fn with_file<T>(
+    path: &Path,
+    f: impl FnOnce(&mut Reader) -> Result<T, PtauError>,
+) -> Result<T, PtauError> {
     let with_path = |e: PtauError| match e {
         PtauError::Io { source, .. } => PtauError::Io { path: path.to_owned(), source },
         other => other,
     };
     let file = File::open(path).map_err(io_error).map_err(with_path)?;
     let len = file.metadata().map_err(io_error).map_err(with_path)?.len();
-    let mut r = Reader { file, len };
-    read_from(&mut r, g1_count, g2_count).map_err(with_path)
+    f(&mut Reader { file, len }).map_err(with_path)
 }
 
-fn read_from(r: &mut Reader, g1_count: usize, g2_count: usize) -> Result<PtauPowers, PtauError> {
-    let sections = sections(r)?;
-    let (header, _) = find(&sections, 1, "header")?;
+/// Checks the header's curve and returns its power.
+fn header_power(r: &mut Reader, sections: &[(u32, u64, u64)]) -> Result<u32, PtauError> {
+    let (header, _) = find(sections, 1, "header")?;
     let n8 = r.u32_at(header, "header")?;
     let mut modulus = vec![0u8; n8.min(64) as usize];
     r.read_at(header + 4, &mut modulus, "header")?;
@@ -147,55 +148,49 @@ fn read_from(r: &mut Reader, g1_count: usize, g2_count: usize) -> Result<PtauPow
     if power > 32 {
         return Err(PtauError::SectionSize { id: 1, len: 0, expected: 0, power });
     }
-    let g1_total = (1u64 << (power + 1)) - 1;
-    let g2_total = 1u64 << power;
-    let g1 = read_points(r, &sections, 2, "tauG1", G1_BYTES, g1_total, power, g1_count, g1_point)?;
-    let g2 = read_points(r, &sections, 3, "tauG2", G2_BYTES, g2_total, power, g2_count, g2_point)?;
-    Ok(PtauPowers { power, g1, g2 })
+    Ok(power)
+}
+
+/// Reads `g1_count` powers from section 2 and `g2_count` from section 3 (each at most
+/// what the file holds; the caller checks the counts it got).
+pub(crate) fn read(path: &Path, g1_count: usize, g2_count: usize) -> Result<PtauPowers, PtauError> {
+    with_file(path, |r| {
+        let sections = sections(r)?;
+        let power = header_power(r, &sections)?;
+        let g1_total = (1u64 << (power + 1)) - 1;
+        let g2_total = 1u64 << power;
+        let g1 =
+            read_points(r, &sections, 2, "tauG1", G1_BYTES, g1_total, power, g1_count, g1_point)?;
+        let g2 =
+            read_points(r, &sections, 3, "tauG2", G2_BYTES, g2_total, power, g2_count, g2_point)?;
+        Ok(PtauPowers { power, g1, g2 })
+    })
 }
 
 /// The Lagrange basis of the domain of `n = 2^k` points from section 12, or `None` when
 /// the file has no section 12 (it was not prepared for phase 2) or no basis that large.
 pub(crate) fn read_lagrange(path: &Path, n: usize) -> Result<Option<Vec<G1Affine>>, PtauError> {
-    let with_path = |e: PtauError| match e {
-        PtauError::Io { source, .. } => PtauError::Io { path: path.to_owned(), source },
-        other => other,
-    };
-    let file = File::open(path).map_err(io_error).map_err(with_path)?;
-    let len = file.metadata().map_err(io_error).map_err(with_path)?.len();
-    let mut r = Reader { file, len };
-    lagrange_from(&mut r, n).map_err(with_path)
-}
-
-fn lagrange_from(r: &mut Reader, n: usize) -> Result<Option<Vec<G1Affine>>, PtauError> {
-    let sections = sections(r)?;
-    if !sections.iter().any(|s| s.0 == LAGRANGE_G1) {
-        return Ok(None);
-    }
-    let (header, _) = find(&sections, 1, "header")?;
-    let power = r.u32_at(header + 4 + 32, "header")?;
-    if power > 32 || !n.is_power_of_two() || n as u64 > 1u64 << (power + 1) {
-        return Ok(None);
-    }
-    let (offset, len) = find(&sections, LAGRANGE_G1, "lagrangeG1")?;
-    let total = (1u64 << (power + 2)) - 1;
-    if len < total * G1_BYTES {
-        return Err(PtauError::SectionSize {
-            id: LAGRANGE_G1,
-            len,
-            expected: total * G1_BYTES,
-            power,
-        });
-    }
-    let first = n as u64 - 1;
-    let mut bytes = vec![0u8; n * G1_BYTES as usize];
-    r.read_at(offset + first * G1_BYTES, &mut bytes, "lagrangeG1")?;
-    bytes
-        .chunks_exact(G1_BYTES as usize)
-        .enumerate()
-        .map(|(i, b)| g1_point(b, i))
-        .collect::<Result<_, _>>()
-        .map(Some)
+    with_file(path, |r| {
+        let sections = sections(r)?;
+        if !sections.iter().any(|s| s.0 == LAGRANGE_G1) {
+            return Ok(None);
+        }
+        let power = header_power(r, &sections)?;
+        if !n.is_power_of_two() || n as u64 > 1u64 << (power + 1) {
+            return Ok(None);
+        }
+        let (offset, len) = find(&sections, LAGRANGE_G1, "lagrangeG1")?;
+        let total = (1u64 << (power + 2)) - 1;
+        if len < total * G1_BYTES {
+            let expected = total * G1_BYTES;
+            return Err(PtauError::SectionSize { id: LAGRANGE_G1, len, expected, power });
+        }
+        let first = n as u64 - 1;
+        let mut bytes = vec![0u8; n * G1_BYTES as usize];
+        r.read_at(offset + first * G1_BYTES, &mut bytes, "lagrangeG1")?;
+        let points = bytes.chunks_exact(G1_BYTES as usize).enumerate().map(|(i, b)| g1_point(b, i));
+        points.collect::<Result<_, _>>().map(Some)
+    })
 }
 
 /// Section 12 of a file prepared for phase 2: Lagrange bases of G1.
